@@ -1,0 +1,71 @@
+"""The interface both index backends implement, and the errors they raise."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.query import Query, SearchResult
+
+
+class IndexError(Exception):
+    """The index could not do what was asked; the message says what to do about it."""
+
+
+class IndexUnavailable(IndexError):
+    """The index server cannot be reached (documents kept for later stay in the spool)."""
+
+
+class IndexMissing(IndexError):
+    """The index does not exist yet: `lurewatch index init` or a crawl creates it."""
+
+
+@dataclass
+class UpsertReport:
+    added: int = 0
+    updated: int = 0
+    failed: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+
+class Index(abc.ABC):
+    """A searchable store of documents keyed by their stable id."""
+
+    location: str
+
+    @abc.abstractmethod
+    def init(self) -> None:
+        """Create the index (schema, mapping, templates) if it is not there; keep what is."""
+
+    @abc.abstractmethod
+    def upsert(self, docs: Iterable[dict[str, Any]]) -> UpsertReport:
+        """Add new documents and update known ones, keeping `first_seen`, moving `last_seen`."""
+
+    @abc.abstractmethod
+    def search(self, query: Query) -> SearchResult:
+        """Documents matching the query, sorted and paged, with facet counts."""
+
+    @abc.abstractmethod
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        """One document by id, or None."""
+
+    @abc.abstractmethod
+    def known(self, doc_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """`first_seen`/`last_seen` of those of `doc_ids` already indexed (for upserts)."""
+
+    @abc.abstractmethod
+    def stats(self) -> dict[str, Any]:
+        """Size of the index: document count, bytes, counts per platform."""
+
+    def refresh(self) -> None:  # noqa: B027 - optional: not every backend buffers writes
+        """Make everything written so far visible to search."""
+
+    def close(self) -> None:  # noqa: B027 - optional: not every backend holds connections
+        """Release connections."""
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,200 @@
+"""Elasticsearch backend: an index template with a real mapping, bulk upserts, one query model.
+
+This is the one place where documents meet the cluster. Upserts keep `first_seen` without
+server-side scripts (the minimal distribution has no painless): the batch's known ids are read
+with one `mget`, merged here, and the batch is written with one `_bulk` of index actions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from importlib import resources
+from typing import Any, TypeVar
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import ConnectionError as EsConnectionError
+
+from index.base import Index, IndexError, IndexMissing, IndexUnavailable, UpsertReport
+from index.query import Query, SearchResult, grams, merge_seen, sort_date
+from lurewatch.document import ENTITY_KINDS
+
+T = TypeVar("T")
+CHUNK = 1000
+
+_FACET_FIELDS = {
+    "platform": "platform", "lang": "lang", "risk_level": "risk.level",
+    "country": "entities.locations.country", "indicator": "indicators.code",
+}
+
+
+def template_body() -> dict[str, Any]:
+    """The shipped mapping and settings (index/mapping.json)."""
+    body = json.loads(resources.files("index").joinpath("mapping.json").read_text("utf-8"))
+    body.pop("_comment", None)
+    return body
+
+
+def derived(doc: dict[str, Any]) -> dict[str, Any]:
+    """Search-only fields computed from the document (never returned to users)."""
+    places = (doc.get("entities") or {}).get("locations") or []
+    return {
+        "grams": " ".join(grams((doc.get("title") or "") + "\n" + (doc.get("text") or ""))),
+        "date": sort_date(doc),
+        "geo": [
+            {"lat": p["lat"], "lon": p["lon"]} for p in places
+            if isinstance(p, dict) and p.get("lat") is not None and p.get("lon") is not None
+        ],
+    }
+
+
+def entity_field(kind: str) -> str:
+    name, key = ENTITY_KINDS[kind]
+    return f"entities.{name}.{key}" if key else f"entities.{name}"
+
+
+class ElasticIndex(Index):
+    def __init__(self, url: str, name: str) -> None:
+        self.url = url.rstrip("/")
+        self.name = name
+        self.location = f"{self.url}/{name}"
+        self.client = Elasticsearch(self.url, request_timeout=60, max_retries=2,
+                                    retry_on_timeout=True)
+
+    def _call(self, what: Callable[[], T]) -> T:
+        """Run one request, turning transport failures into errors that say what to do."""
+        try:
+            return what()
+        except NotFoundError as exc:
+            raise IndexMissing(
+                f"Elasticsearch at {self.url} has no index {self.name!r}: run "
+                "`lurewatch index init` or crawl first, or set LUREWATCH_ES_INDEX"
+            ) from exc
+        except (EsConnectionError, TransportError) as exc:
+            raise IndexUnavailable(
+                f"cannot reach Elasticsearch at {self.url} ({type(exc).__name__}): start it, "
+                "or set LUREWATCH_INDEX to a reachable cluster (or sqlite:///PATH for the "
+                "embedded index)"
+            ) from exc
+        except ApiError as exc:
+            raise IndexError(f"Elasticsearch at {self.url} refused the request: {exc}") from exc
+
+    def init(self) -> None:
+        body = template_body()
+        self._call(lambda: self.client.indices.put_index_template(
+            name=f"{self.name}-template", index_patterns=[self.name, f"{self.name}-*"],
+            template=body, priority=100,
+        ))
+        if not self._call(lambda: self.client.indices.exists(index=self.name)):
+            self._call(lambda: self.client.indices.create(index=self.name))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def refresh(self) -> None:
+        self._call(lambda: self.client.indices.refresh(index=self.name))
+
+    def known(self, doc_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        ids = list(doc_ids)
+        if not ids:
+            return {}
+        answer = self._call(lambda: self.client.mget(
+            index=self.name, ids=ids, source_includes=["first_seen", "last_seen"],
+        ))
+        return {d["_id"]: d["_source"] for d in answer["docs"] if d.get("found")}
+
+    def upsert(self, docs: Iterable[dict[str, Any]]) -> UpsertReport:
+        batch = list({doc["id"]: doc for doc in docs}.values())
+        report = UpsertReport()
+        for start in range(0, len(batch), CHUNK):
+            chunk = batch[start:start + CHUNK]
+            known = self.known(d["id"] for d in chunk)
+            operations: list[dict[str, Any]] = []
+            for doc in chunk:
+                old = known.get(doc["id"], {})
+                merge_seen(doc, old.get("first_seen"), old.get("last_seen"))
+                operations.append({"index": {"_index": self.name, "_id": doc["id"]}})
+                operations.append({**doc, "derived": derived(doc)})
+            answer = self._call(lambda ops=operations: self.client.bulk(operations=ops))
+            for doc, item in zip(chunk, answer["items"], strict=True):
+                result = item["index"]
+                if "error" in result:
+                    report.failed.append((doc, json.dumps(result["error"])[:500]))
+                elif doc["id"] in known:
+                    report.updated += 1
+                else:
+                    report.added += 1
+        return report
+
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        try:
+            answer = self._call(lambda: self.client.get(
+                index=self.name, id=doc_id, source_excludes=["derived"],
+            ))
+        except IndexMissing as exc:
+            cause = exc.__cause__
+            if isinstance(cause, NotFoundError) and isinstance(cause.body, dict) \
+                    and cause.body.get("found") is False:
+                return None  # the index is there, the document is not
+            raise
+        return answer["_source"]
+
+    def _body(self, query: Query) -> dict[str, Any]:
+        must: list[dict[str, Any]] = []
+        for clause in query.clauses:
+            if clause.words:
+                must.append({"multi_match": {"query": " ".join(clause.words), "type": "phrase",
+                                             "fields": ["title", "text"]}})
+            if clause.grams:
+                must.append({"match_phrase": {"derived.grams": " ".join(clause.grams)}})
+        filters: list[dict[str, Any]] = []
+        for name, value in (("platform", query.platform), ("lang", query.lang),
+                            ("risk.level", query.risk_level),
+                            ("entities.locations.country", query.country),
+                            ("indicators.code", query.indicator)):
+            if value is not None:
+                filters.append({"term": {name: value}})
+        if query.min_risk is not None:
+            filters.append({"range": {"risk.score": {"gte": query.min_risk}}})
+        if query.since:
+            filters.append({"range": {"derived.date": {"gte": query.since}}})
+        for kind, value in query.entities:
+            filters.append({"term": {entity_field(kind): value}})
+        newest = {"derived.date": {"order": "desc", "missing": "_last"}}
+        if query.sort == "risk":
+            sort: list[Any] = [{"risk.score": "desc"}, newest]
+        elif query.sort == "relevance" and query.clauses:
+            sort = ["_score", newest]
+        else:
+            sort = [newest]
+        body: dict[str, Any] = {
+            "query": {"bool": {"must": must or [{"match_all": {}}], "filter": filters}},
+            "sort": [*sort, {"id": "desc"}],
+            "from": query.offset, "size": query.limit, "track_total_hits": True,
+            "_source": {"excludes": ["derived"]},
+        }
+        if query.facets:
+            body["aggs"] = {
+                name: {"terms": {"field": field, "size": 100}}
+                for name, field in _FACET_FIELDS.items()
+            }
+        return body
+
+    def search(self, query: Query) -> SearchResult:
+        answer = self._call(lambda: self.client.search(index=self.name, **self._body(query)))
+        hits = [h["_source"] for h in answer["hits"]["hits"]]
+        facets = {
+            name: {b["key"]: b["doc_count"] for b in agg["buckets"]}
+            for name, agg in (answer.get("aggregations") or {}).items()
+        }
+        return SearchResult(answer["hits"]["total"]["value"], hits, facets)
+
+    def stats(self) -> dict[str, Any]:
+        count = self._call(lambda: self.client.count(index=self.name))["count"]
+        store = self._call(lambda: self.client.indices.stats(index=self.name, metric="store"))
+        size = store["_all"]["primaries"]["store"]["size_in_bytes"]
+        aggs = self._call(lambda: self.client.search(
+            index=self.name, size=0, aggs={"p": {"terms": {"field": "platform", "size": 100}}},
+        ))["aggregations"]["p"]["buckets"]
+        return {"backend": "elasticsearch", "location": self.location, "documents": count,
+                "bytes": size, "platforms": {b["key"]: b["doc_count"] for b in aggs}}

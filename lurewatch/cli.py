@@ -1,0 +1,286 @@
+"""The `lurewatch` command (CONTRACT.md): one sub-command per job, one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from index import IndexError, Query, QueryError, open_index
+from index.query import FACETS, SORTS, parse_entity
+from lurewatch.terminal import safe
+
+
+class UsageError(Exception):
+    """The user asked for something that cannot be done as asked (exit code 2)."""
+
+
+def _open_input(path: str | None) -> IO[bytes]:
+    if not path or path == "-":
+        return sys.stdin.buffer
+    try:
+        return Path(path).open("rb")
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+# -- enrich ---------------------------------------------------------------------------------------
+
+def cmd_enrich(args: argparse.Namespace) -> int:
+    from enrich import Enricher
+    from lurewatch.document import canonical_key, document_id
+    from lurewatch.jsonl import read_objects
+
+    skipped = 0
+
+    def on_error(number: int, why: str) -> None:
+        nonlocal skipped
+        skipped += 1
+        print(f"lurewatch enrich: line {number}: {why}; skipped", file=sys.stderr)
+
+    def documents() -> Any:
+        for number, obj in read_objects(_open_input(args.file), on_error):
+            if not isinstance(obj.get("text"), str):
+                on_error(number, 'no "text" string: every input object needs one')
+                continue
+            doc = {k: obj[k] for k in ("id", "title", "url", "platform", "posted_at", "text",
+                                        "source", "author") if obj.get(k) is not None}
+            if "id" not in doc:
+                key = canonical_key(doc["url"]) if doc.get("url") else doc["text"]
+                doc["id"] = document_id(doc.get("platform") or "web", key)
+            yield doc
+
+    enricher = Enricher(ner=not args.no_ner)
+    out = sys.stdout
+    for doc in enricher.enrich_many(documents()):
+        out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    out.flush()
+    if skipped:
+        print(f"lurewatch enrich: {skipped} input lines skipped (see above)", file=sys.stderr)
+        return 1
+    return 0
+
+
+# -- search ---------------------------------------------------------------------------------------
+
+def build_query(args: argparse.Namespace) -> Query:
+    try:
+        return Query(
+            text=args.query, platform=args.platform, lang=args.lang, country=args.country,
+            min_risk=args.min_risk, since=args.since,
+            entities=[parse_entity(e) for e in args.entity or []], sort=args.sort,
+            limit=args.limit, offset=args.offset, facets=args.facets or not args.json,
+        )
+    except QueryError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _contacts(doc: dict[str, Any]) -> str:
+    entities = doc.get("entities") or {}
+    parts = [f"{p}" for p in entities.get("phones") or []]
+    parts += [f"@{h}" for h in entities.get("telegram") or []]
+    parts += entities.get("emails") or []
+    return ", ".join(parts[:6])
+
+
+def print_hit(doc: dict[str, Any], out: IO[str]) -> None:
+    risk = doc.get("risk") or {}
+    when = (doc.get("posted_at") or doc.get("first_seen") or "")[:10]
+    head = doc.get("title") or doc.get("text") or ""
+    out.write(f"{risk.get('score', 0):>3} {risk.get('level', ''):<6} {when:<10} "
+              f"{safe(doc.get('platform')):<9} {safe(doc.get('lang')):<3} {safe(head, 70)}\n")
+    out.write(f"    id {doc.get('id')}  {safe(doc.get('url'), 100)}\n")
+    contacts = _contacts(doc)
+    if contacts:
+        out.write(f"    contacts: {safe(contacts, 110)}\n")
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    query = build_query(args)
+    with open_index() as index:
+        result = index.search(query)
+    if args.json:
+        json.dump(result.as_json(with_facets=args.facets), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    out = sys.stdout
+    shown = len(result.hits)
+    out.write(f"{result.total} posts match"
+              + (f"; showing {query.offset + 1}-{query.offset + shown}" if shown else "") + "\n")
+    for doc in result.hits:
+        print_hit(doc, out)
+    for name in FACETS:
+        values = result.facets.get(name) or {}
+        if values:
+            listed = ", ".join(f"{safe(k)} {v}" for k, v in list(values.items())[:10])
+            out.write(f"{name}: {listed}\n")
+    return 0
+
+
+# -- index ----------------------------------------------------------------------------------------
+
+def cmd_index_init(args: argparse.Namespace) -> int:
+    with open_index() as index:
+        index.init()
+        print(f"index ready at {index.location}")
+    return 0
+
+
+def cmd_index_stats(args: argparse.Namespace) -> int:
+    with open_index() as index:
+        stats = index.stats()
+    if args.json:
+        print(json.dumps(stats))
+        return 0
+    print(f"{stats['backend']} index at {stats['location']}")
+    print(f"  documents: {stats['documents']}")
+    print(f"  size: {stats['bytes'] / 1e6:.1f} MB")
+    for platform, count in stats["platforms"].items():
+        print(f"  {safe(platform)}: {count}")
+    return 0
+
+
+def cmd_index_load(args: argparse.Namespace) -> int:
+    """Index documents from JSON Lines (for example the output of `lurewatch enrich`)."""
+    from index.spool import Spool
+    from lurewatch import config
+    from lurewatch.document import complete
+    from lurewatch.jsonl import read_objects
+
+    skipped = 0
+
+    def on_error(number: int, why: str) -> None:
+        nonlocal skipped
+        skipped += 1
+        print(f"lurewatch index load: line {number}: {why}; skipped", file=sys.stderr)
+
+    added = updated = 0
+    with open_index() as index:
+        index.init()
+        batch: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            nonlocal added, updated
+            report = index.upsert(batch)
+            added, updated = added + report.added, updated + report.updated
+            if report.failed:
+                path = Spool(config.data_dir() / "spool").put(d for d, _ in report.failed)
+                print(f"lurewatch index load: {len(report.failed)} documents refused "
+                      f"({report.failed[0][1]}); kept in {path}", file=sys.stderr)
+            batch.clear()
+
+        for number, obj in read_objects(_open_input(args.file), on_error):
+            if not obj.get("id"):
+                on_error(number, 'no "id": index documents made by `lurewatch enrich`')
+                continue
+            batch.append(complete(obj))
+            if len(batch) >= 500:
+                flush()
+        flush()
+        index.refresh()
+    print(f"indexed {added} new and {updated} known documents into {index.location}")
+    return 1 if skipped else 0
+
+
+# -- demo -----------------------------------------------------------------------------------------
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from lurewatch.demo import run_demo
+
+    return run_demo(ner=not args.no_ner)
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from enrich.evaluate import main as evaluate_main
+
+    return evaluate_main(args.rest)
+
+
+# -- parser ---------------------------------------------------------------------------------------
+
+def _min_risk(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a score from 0 to 100, not {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lurewatch",
+        description="OSINT for fake job ads that recruit into scam compounds: crawl, enrich, "
+                    "index, search.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_: str,
+            parent: Any = sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    demo = add("demo", cmd_demo, "serve the bundled fixture sites on loopback, crawl them all, "
+               "enrich and index, and print a summary")
+    demo.add_argument("--no-ner", action="store_true", help="skip spaCy NER (faster)")
+
+    enrich = add("enrich", cmd_enrich, "JSON Lines in (FILE or standard input), enriched "
+                 "documents out, one line per input line")
+    enrich.add_argument("file", nargs="?", metavar="FILE")
+    enrich.add_argument("--no-ner", action="store_true", help="skip spaCy NER (faster)")
+
+    search = add("search", cmd_search, "search the index (LUREWATCH_INDEX)")
+    search.add_argument("query", metavar="QUERY",
+                        help="words and \"quoted phrases\", all of which must match; '' for all")
+    search.add_argument("--platform")
+    search.add_argument("--lang", help="ISO 639-1 code, e.g. ko")
+    search.add_argument("--country", help="destination country, ISO 3166-1 alpha-2, e.g. KH")
+    search.add_argument("--min-risk", type=_min_risk, metavar="N")
+    search.add_argument("--since", metavar="DATE", help="posted on or after, e.g. 2026-11-01")
+    search.add_argument("--entity", action="append", metavar="KIND:VALUE",
+                        help="an exact contact point or name, e.g. phone:+855961234567 "
+                             "(repeatable: all must match)")
+    search.add_argument("--sort", choices=SORTS, default="relevance")
+    search.add_argument("--limit", type=int, default=20, metavar="N")
+    search.add_argument("--offset", type=int, default=0, metavar="N")
+    search.add_argument("--facets", action="store_true", help="with --json, add facet counts")
+    search.add_argument("--json", action="store_true",
+                        help='print {"total": N, "hits": [document, ...]}')
+
+    index = add("index", lambda a: 2, "create the index or report its size")
+    index_sub = index.add_subparsers(dest="index_command", metavar="ACTION", required=True)
+    add("init", cmd_index_init, "create the index (schema, mapping, templates)", index_sub)
+    stats = add("stats", cmd_index_stats, "report the index's size", index_sub)
+    stats.add_argument("--json", action="store_true")
+    load = add("load", cmd_index_load, "index documents from JSON Lines (FILE or standard "
+               "input), e.g. the output of `lurewatch enrich`", index_sub)
+    load.add_argument("file", nargs="?", metavar="FILE")
+
+    evaluate = add("evaluate", cmd_evaluate, "score the enrichment on a labelled set "
+                   "(see `lurewatch evaluate -- --help`)")
+    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except UsageError as exc:
+        print(f"lurewatch {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except IndexError as exc:
+        print(f"lurewatch {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"lurewatch {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

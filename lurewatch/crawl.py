@@ -1,0 +1,38 @@
+"""Running spiders from lurewatch's own commands (the demo; later the scheduler)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+
+
+def project_settings(**overrides: Any) -> Settings:
+    """The project's settings.py, found wherever lurewatch is run from."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings")
+    settings = get_project_settings()
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    return settings
+
+
+def run_crawls(
+    crawls: list[tuple[str, dict[str, str]]], **overrides: Any,
+) -> dict[str, dict[str, Any]]:
+    """Run the given (spider name, arguments) crawls together, in this process, to the end.
+
+    Returns each crawl's Scrapy stats, keyed by spider name. Twisted's reactor runs once per
+    process, so this is for one-shot commands; the scheduler runs each crawl in a process
+    of its own.
+    """
+    process = CrawlerProcess(project_settings(**overrides), install_root_handler=True)
+    crawlers = []
+    for name, arguments in crawls:
+        crawler = process.create_crawler(name)
+        crawlers.append(crawler)
+        process.crawl(crawler, **arguments)
+    process.start()
+    return {c.spider.name if c.spider else "?": c.stats.get_stats() for c in crawlers}
