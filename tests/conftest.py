@@ -87,3 +87,9 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> Env:
     if request.param == "elasticsearch":
         return Env("elasticsearch", tmp_path, request.getfixturevalue("elasticsearch_url"))
     return Env("sqlite", tmp_path)
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path) -> Env:
+    """A fresh environment on the embedded index only (for what needs no server)."""
+    return Env("sqlite", tmp_path)

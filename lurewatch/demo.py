@@ -1,0 +1,69 @@
+"""`lurewatch demo`: the whole path once, on the bundled fixture sites, with a summary."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+from fixtures.server import SITES, serve_site
+from index import Query, open_index
+from lurewatch import config
+from lurewatch.cli import print_hit
+from lurewatch.crawl import run_crawls
+
+
+def demo_crawls(urls: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
+    """Every crawl the fixture sites offer: (spider, arguments) with full loopback URLs."""
+    crawls = []
+    for name, base in urls.items():
+        site = importlib.import_module(f"fixtures.{name}.site")
+        for spider, argument, path in site.ENTRY_POINTS:
+            crawls.append((spider, {argument: base + path, "source": f"demo-{name}"}))
+    return crawls
+
+
+def run_demo(ner: bool = True, out: Any = None) -> int:
+    out = out or sys.stdout
+    servers = {name: serve_site(name) for name in SITES}
+    try:
+        urls = {name: server.url for name, server in servers.items()}
+        for name, url in urls.items():
+            out.write(f"serving fixture site {name} at {url}\n")
+        out.write("crawling every source (this takes a minute; spaCy NER is "
+                  f"{'on' if ner else 'off'})...\n")
+        out.flush()
+        stats = run_crawls(demo_crawls(urls), LOG_LEVEL="WARNING", LUREWATCH_NER=ner)
+    finally:
+        for server in servers.values():
+            server.stop()
+
+    for spider, values in stats.items():
+        out.write(
+            f"  {spider}: {values.get('downloader/response_count', 0)} pages fetched, "
+            f"{values.get('item_scraped_count', 0)} posts, "
+            f"{values.get('lurewatch/indexed_new', 0)} new in the index, "
+            f"{values.get('lurewatch/spooled', 0)} spooled, "
+            f"{values.get('log_count/ERROR', 0)} errors\n"
+        )
+    with open_index() as index:
+        size = index.stats()
+        everything = index.search(Query(limit=0))
+        top = index.search(Query(sort="risk", limit=5, facets=False))
+    platforms = ", ".join(f"{k} {v}" for k, v in size["platforms"].items())
+    levels = everything.facets.get("risk_level", {})
+    out.write(f"\nindex {size['location']}: {size['documents']} documents ({platforms})\n")
+    out.write("risk: " + ", ".join(f"{lvl} {levels.get(lvl, 0)}" for lvl in
+                                   ("high", "medium", "low")) + "\n")
+    countries = list(everything.facets.get("country", {}).items())[:6]
+    if countries:
+        out.write("destinations: " + ", ".join(f"{k} {v}" for k, v in countries) + "\n")
+    out.write("\ntop hits by risk:\n")
+    for doc in top.hits:
+        print_hit(doc, out)
+    out.write(
+        f"\noutputs: index {size['location']}; data (spool, state) in {config.data_dir()}\n"
+        "next: lurewatch search '' --min-risk 70 --country KH, "
+        "lurewatch search 캄보디아 --json, lurewatch index stats\n"
+    )
+    return 0
