@@ -1,0 +1,1 @@
+"""Scrapy spiders, one module per source family; each yields the plain-dict items of items.md."""
