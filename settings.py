@@ -38,9 +38,15 @@ LOG_LEVEL = "INFO"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
-# -- The pipeline: normalize -> enrich -> index ---------------------------------------------------
+# -- Evidence: every response is archived (WARC) before it is decompressed or parsed ------------
+DOWNLOADER_MIDDLEWARES = {
+    "pipelines.evidence.WarcRecorder": 950,
+}
+
+# -- The pipeline: normalize -> evidence -> enrich -> index ---------------------------------------
 ITEM_PIPELINES = {
     "pipelines.normalize.NormalizePipeline": 100,
+    "pipelines.evidence.EvidencePipeline": 200,
     "pipelines.enrich.EnrichPipeline": 300,
     "pipelines.index.IndexPipeline": 800,
 }
@@ -53,3 +59,6 @@ LUREWATCH_INDEX_BATCH = 200
 # Documents that could not be indexed (index down, rejected batch) wait here as JSON Lines,
 # relative to LUREWATCH_DATA, and are indexed at the start of the next crawl.
 LUREWATCH_SPOOL_DIR = "spool"
+# One WARC file per crawl (request and response records of every page fetched), relative to
+# LUREWATCH_DATA; each document's `evidence` points at its page's record.
+LUREWATCH_WARC_DIR = "warc"

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 from index import IndexError, Query, QueryError, open_index
 from index.query import FACETS, SORTS, parse_entity
-from lurewatch.terminal import safe
+from lurewatch.terminal import safe, safe_block
 
 
 class UsageError(Exception):
@@ -185,6 +185,38 @@ def cmd_index_load(args: argparse.Namespace) -> int:
     return 1 if skipped else 0
 
 
+# -- evidence -------------------------------------------------------------------------------------
+
+def cmd_evidence(args: argparse.Namespace) -> int:
+    """Print the archived HTTP response behind a document, as it was received."""
+    from pipelines.evidence import read_record
+
+    with open_index() as index:
+        doc = index.get(args.doc_id)
+    if doc is None:
+        raise UsageError(
+            f"no document {args.doc_id!r} in the index; find ids with `lurewatch search`"
+        )
+    evidence = doc.get("evidence") or {}
+    if not evidence.get("warc") or not evidence.get("record_id"):
+        print(f"lurewatch evidence: document {args.doc_id} has no archived response",
+              file=sys.stderr)
+        return 1
+    try:
+        head, body = read_record(evidence["warc"], evidence["record_id"])
+    except (OSError, KeyError) as exc:
+        print(f"lurewatch evidence: cannot read {evidence['warc']}: {exc}", file=sys.stderr)
+        return 1
+    if args.head:
+        sys.stdout.write(safe_block(head))
+        return 0
+    if sys.stdout.isatty():  # scraped bytes must not drive the analyst's terminal
+        sys.stdout.write(safe_block(head + body.decode("utf-8", "replace")) + "\n")
+    else:
+        sys.stdout.buffer.write(head.encode("latin-1", "replace") + body)
+    return 0
+
+
 # -- demo -----------------------------------------------------------------------------------------
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -257,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
     load = add("load", cmd_index_load, "index documents from JSON Lines (FILE or standard "
                "input), e.g. the output of `lurewatch enrich`", index_sub)
     load.add_argument("file", nargs="?", metavar="FILE")
+
+    evidence = add("evidence", cmd_evidence, "print the archived response (WARC record) behind "
+                   "a document")
+    evidence.add_argument("doc_id", metavar="DOC_ID")
+    evidence.add_argument("--head", action="store_true", help="status line and headers only")
 
     evaluate = add("evaluate", cmd_evaluate, "score the enrichment on a labelled set "
                    "(see `lurewatch evaluate -- --help`)")

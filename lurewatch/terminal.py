@@ -16,3 +16,9 @@ def safe(text: object, width: int | None = None) -> str:
     if width and len(out) > width:
         out = out[: width - 1] + "…"
     return out
+
+
+def safe_block(text: str) -> str:
+    """Like `safe`, but keeps line breaks and tabs: for showing whole documents."""
+    return "\n".join(_UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", line)
+                     for line in text.replace("\r\n", "\n").split("\n"))

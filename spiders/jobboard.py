@@ -271,6 +271,7 @@ def parse_job(response: Response, source: str = PLATFORM) -> dict[str, Any]:
                        'meta[name="application-name"]::attr(content)')
     meta: dict[str, Any] = {
         "site_name": site_name,
+        "page_url": response.url,  # the page fetched: its archived response is the evidence
         "page_lang": _first(response, "html::attr(lang)"),
         "canonical_url": _absolute(response, _first(response, 'link[rel="canonical"]::attr(href)')),
     }
