@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -93,8 +94,11 @@ def main() -> int:
     parser.add_argument("--es-url", help="an Elasticsearch to use (default: start one)")
     args = parser.parse_args()
     script = ROOT / "scripts" / "elasticsearch.sh"
+    script_env = {**os.environ,
+                  "ES_RUN_DIR": str(ROOT / ".cache" / "elasticsearch" / f"run-bench-{os.getpid()}")}
     url = args.es_url or subprocess.run(
         ["bash", str(script), "start"], check=True, capture_output=True, text=True,
+        env=script_env,
     ).stdout.split()[-1]
     docs = corpus(args.docs)
     setup = ElasticIndex(url, "bench-setup")
@@ -114,7 +118,7 @@ def main() -> int:
     finally:
         setup.client.options(ignore_status=404).indices.delete(index="bench-setup")
         if not args.es_url:
-            subprocess.run(["bash", str(script), "stop"], check=False)
+            subprocess.run(["bash", str(script), "stop"], check=False, env=script_env)
     raw, ours = statistics.median(raw_rates), statistics.median(layer_rates)
     print(f"documents: {args.docs}, rounds: {args.rounds}, chunk: {CHUNK}")
     for label, median, rates in (("raw _bulk", raw, raw_rates), ("lurewatch", ours, layer_rates)):

@@ -5,6 +5,8 @@
 #   scripts/elasticsearch.sh stop    stop the node this script started
 #   scripts/elasticsearch.sh url     print the URL of the running node
 #
+# ES_RUN_DIR (default .cache/elasticsearch/run) holds one node's pid, data and logs: give each
+# concurrent user (a test session, a benchmark) its own, so that none stops another's node.
 # Elasticsearch's own test distribution comes from Maven Central (the vendor's download site is
 # not reachable here): org.elasticsearch.distribution.integ-test-zip:elasticsearch:$ES_VERSION:zip.
 # It is unpacked into .cache/ (ignored by git), so a second run needs no download. It needs a
@@ -100,8 +102,9 @@ stop() {
   running || return 0
   local pid; pid="$(cat "$RUN/pid")"
   kill "$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   kill -9 "$pid" 2>/dev/null || true
+  rm -rf "$RUN"
 }
 
 case "${1:-}" in

@@ -312,13 +312,18 @@ def _post_item(response: Response, message: Selector, channel: dict[str, Any],
                for name in ("site_name", "title", "description")},
         }
 
+    poll = _poll(message)
+    body = inner_html(text)
+    if poll:  # a poll's question and options are what the post says: keep them searchable
+        lines = [poll["question"], *(o["text"] for o in poll["options"] if o["text"])]
+        body += "".join(f"<p>{html.escape(line)}</p>" for line in lines if line)
     return {
         "platform": "telegram",
         "source": source,
         "url": response.urljoin(href) if href else f"{DEFAULT_BASE_URL}/{key}",
         "key": key,
         "title": None,
-        "html": inner_html(text),
+        "html": body,
         "links": links,
         "posted_at": date.css("time::attr(datetime)").get() if date is not None else None,
         "author": signature or owner,
@@ -339,7 +344,7 @@ def _post_item(response: Response, message: Selector, channel: dict[str, Any],
             "forwarded_from": forwarded,
             "reply_to": reply,
             "media": _media(response, message),
-            "poll": _poll(message),
+            "poll": poll,
             "link_preview": preview,
             "reactions": _reactions(message),
             "hashtags": hashtags,

@@ -22,13 +22,18 @@ SCRIPT = ROOT / "scripts" / "elasticsearch.sh"
 @pytest.fixture(scope="session")
 def elasticsearch_url() -> Iterator[str]:
     """A real Elasticsearch node, started once per test session by the project's own script."""
+    # A node of this session's own, so that concurrent sessions never stop each other's.
+    run_dir = ROOT / ".cache" / "elasticsearch" / f"run-tests-{os.getpid()}"
+    script_env = {**os.environ, "ES_RUN_DIR": str(run_dir)}
     started = subprocess.run(
         ["bash", str(SCRIPT), "start"], capture_output=True, text=True, timeout=1200,
+        env=script_env,
     )
     if started.returncode != 0:
         pytest.fail(f"scripts/elasticsearch.sh start failed:\n{started.stderr[-3000:]}")
     yield started.stdout.strip().splitlines()[-1]
-    subprocess.run(["bash", str(SCRIPT), "stop"], capture_output=True, timeout=120)
+    subprocess.run(["bash", str(SCRIPT), "stop"], capture_output=True, timeout=120,
+                   env=script_env)
 
 
 @pytest.fixture(scope="session")

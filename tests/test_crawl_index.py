@@ -4,8 +4,8 @@ then check what an analyst would: each post once, re-crawls, pivots, facets, mul
 
 from __future__ import annotations
 
-import re
 import time
+import unicodedata
 
 from fixtures.jobboard.site import load_content
 from fixtures.telegram.site import load_channels
@@ -20,6 +20,12 @@ def crawl_all(env, jobboard_site, telegram_site) -> None:
 
 def body(doc: dict) -> str:
     return (doc.get("title") or "") + "\n" + doc["text"]
+
+
+def digits(text: str) -> str:
+    """Every decimal digit of the text as ASCII (Khmer, Thai, full-width digits included)."""
+    return "".join(str(unicodedata.decimal(c)) for c in text
+                   if unicodedata.decimal(c, None) is not None)
 
 
 def test_crawl_enrich_index_search(env, jobboard_site, telegram_site):
@@ -37,8 +43,10 @@ def test_crawl_enrich_index_search(env, jobboard_site, telegram_site):
     assert telegram_urls == {f"https://t.me/{CHANNEL}/{p['id']}" for p in posts}
     # every field of the contract is present in every document
     for doc in docs:
-        assert doc["text"] and doc["crawled_at"] and doc["first_seen"] and doc["last_seen"]
-        assert doc["lang"] != "und"
+        assert doc["crawled_at"] and doc["first_seen"] and doc["last_seen"]
+        if doc["meta"].get("media") and not doc["text"]:
+            continue  # a photo without a caption says nothing in words
+        assert doc["text"] and doc["lang"] != "und", doc["url"]
         assert set(doc["entities"]) >= {"phones", "emails", "urls", "domains", "telegram"}
 
     # facet counts agree with the documents and with the filters they stand for
@@ -53,13 +61,13 @@ def test_crawl_enrich_index_search(env, jobboard_site, telegram_site):
 
     # a phone search finds exactly the posts that carry the number, in whatever form written
     phone, national = "+855961234567", "961234567"
-    carrying = {d["id"] for d in docs if national in re.sub(r"\D", "", body(d))}
+    carrying = {d["id"] for d in docs if national in digits(body(d))}
     assert len(carrying) >= 5
     found = env.search("", "--entity", f"phone:{phone}")
     assert {d["id"] for d in found["hits"]} == carrying
 
     # Korean, Thai and Khmer words are found wherever they stand, inside longer words too
-    for word in ("캄보디아", "고수익", "พนมเปญ", "ភ្នំពេញ", "西港"):
+    for word in ("캄보디아", "고수익", "ประสบการณ์", "ปอยเปต", "ភ្នំពេញ", "ការងារ", "西港"):
         expected = {d["id"] for d in docs if word in body(d).lower()}
         assert expected, word
         assert {d["id"] for d in env.search(word)["hits"]} == expected, word
