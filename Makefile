@@ -12,8 +12,9 @@ setup: $(STAMP)
 
 # The virtualenv, with the pinned dependencies (pyproject.toml) at the versions CI tested
 # (constraints.txt, regenerate with `$(BIN)/pip freeze --exclude-editable > constraints.txt`).
-$(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
+$(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh web/package-lock.json
 	scripts/system-deps.sh
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'

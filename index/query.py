@@ -35,32 +35,39 @@ class QueryError(ValueError):
     """A query the user wrote that cannot be run; the message says how to fix it."""
 
 
-def _unspaced(char: str) -> bool:
-    code = ord(char)
-    if not any(lo <= code <= hi for lo, hi in _UNSPACED):
-        return False
-    return unicodedata.category(char)[0] in "LM"
+def _unspaced_class() -> str:
+    """A regex character class of the letters and marks of the unspaced blocks."""
+    spans: list[list[int]] = []
+    for lo, hi in _UNSPACED:
+        for code in range(lo, hi + 1):
+            if unicodedata.category(chr(code))[0] not in "LM":
+                continue
+            if spans and spans[-1][1] == code - 1:
+                spans[-1][1] = code
+            else:
+                spans.append([code, code])
+    return "[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in spans) + "]"
+
+
+_UNSPACED_CLASS = _unspaced_class()
+_RUN = re.compile(_UNSPACED_CLASS + "+")
+_NOT_SPACED = re.compile(_UNSPACED_CLASS)
 
 
 def grams(text: str) -> list[str]:
     """Character bigrams of every unspaced-script run (a lone character stands for itself)."""
     out: list[str] = []
-    run: list[str] = []
-    for char in text.lower() + " ":
-        if _unspaced(char):
-            run.append(char)
-            continue
+    for run in _RUN.findall(text.lower()):
         if len(run) == 1:
-            out.append(run[0])
+            out.append(run)
         else:
-            out.extend(run[i] + run[i + 1] for i in range(len(run) - 1))
-        run = []
+            out.extend([run[i:i + 2] for i in range(len(run) - 1)])
     return out
 
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens of the spaced scripts (what both analysers agree on)."""
-    spaced = "".join(" " if _unspaced(c) else c for c in text.lower())
+    spaced = _NOT_SPACED.sub(" ", text.lower())
     return [t for t in _TOKEN.findall(spaced) if t.strip("_")]
 
 

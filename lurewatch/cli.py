@@ -185,6 +185,14 @@ def cmd_index_load(args: argparse.Namespace) -> int:
     return 1 if skipped else 0
 
 
+# -- serve ----------------------------------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from web.serve import serve
+
+    return serve(args.host, args.port, None)  # token: LUREWATCH_TOKEN, or generated and printed
+
+
 # -- evidence -------------------------------------------------------------------------------------
 
 def cmd_evidence(args: argparse.Namespace) -> int:
@@ -289,6 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
     load = add("load", cmd_index_load, "index documents from JSON Lines (FILE or standard "
                "input), e.g. the output of `lurewatch enrich`", index_sub)
     load.add_argument("file", nargs="?", metavar="FILE")
+
+    serve = add("serve", cmd_serve, "the analysts' web UI and its REST API (a token is required "
+                "unless bound to loopback: LUREWATCH_TOKEN, or one is generated and printed)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default 127.0.0.1: this machine only, no token)")
+    serve.add_argument("--port", type=int, default=8765)
 
     evidence = add("evidence", cmd_evidence, "print the archived response (WARC record) behind "
                    "a document")

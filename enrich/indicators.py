@@ -1,0 +1,244 @@
+"""Lure indicators of a post, each with the words that triggered it.
+
+One scan of the post against every phrase of `data/indicators.yaml` (all languages at once:
+ads mix them), one pass of its few regular expressions, then the indicators that come from
+what earlier steps found: pay far above the norm, work in a scam-compound area, contact only
+through a messenger, no employer named.
+
+`detect` returns the codes of CONTRACT.md. The list also carries, as its `aux` attribute,
+what no contract code names but the risk score weighs: counter-indicators of an ordinary
+job ad (degree or years of experience required, an interview, a named employer with its own
+e-mail or website) and other lure signals (reassurances that the work is safe, debt relief).
+They stay out of the document; `risk.score` reads them from the list it is given.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from enrich import pay, places
+from enrich.scan import PhraseScanner, clean, fold, snippet
+
+_DATA = yaml.safe_load(
+    (Path(__file__).with_name("data") / "indicators.yaml").read_text(encoding="utf-8"))
+
+CODES: tuple[str, ...] = (
+    "high_pay_low_skill", "no_experience", "travel_paid", "room_and_board",
+    "destination_hotspot", "offplatform_contact", "vague_employer", "urgency",
+    "language_target", "scam_job_title", "crypto_gambling", "age_limit", "document_request",
+)
+COUNTERS: tuple[str, ...] = (*_DATA["counters"], "named_employer_email")
+SIGNALS: tuple[str, ...] = tuple(_DATA["signals"])
+
+_MESSENGERS = ("telegram", "whatsapp", "line", "kakao", "wechat")
+_MAX_EVIDENCE = 3
+_SCAN_LIMIT = 200_000  # lures say what they are near the top; 1 MB posts are not read whole
+_SKILLED = ("degree_required", "experience_required")
+# Codes that say the post offers work; without one (or stated pay) a post is no job ad, and
+# "no employer named" or "a Korean post about Cambodia" says nothing about it.
+_JOB_CODES = ("high_pay_low_skill", "no_experience", "travel_paid", "room_and_board",
+              "urgency", "scam_job_title", "offplatform_contact", "language_target",
+              "age_limit", "document_request", "crypto_gambling")
+
+
+class Signals(list):
+    """The contract indicators of a post, with `aux`: its counter-indicators and extra signals."""
+
+    aux: list[dict[str, Any]]
+
+    def __init__(self, items: list[dict[str, Any]] = (), aux: list[dict[str, Any]] = ()) -> None:
+        super().__init__(items)
+        self.aux = list(aux)
+
+
+_Patterns = list[tuple[str, re.Pattern[str] | None, list[re.Pattern[str]]]]
+
+
+def _build() -> tuple[PhraseScanner, _Patterns]:
+    codes_of: dict[str, list[str]] = {}  # a phrase listed under several codes triggers each
+    patterns: _Patterns = []
+    for section in ("codes", "counters", "signals"):
+        for code, spec in _DATA[section].items():
+            for forms in (spec.get("phrases") or {}).values():
+                for form in forms:
+                    key = " ".join(fold(str(form)).split())
+                    if code not in codes_of.setdefault(key, []):
+                        codes_of[key].append(code)
+            # one regex each: a pattern that starts with a literal or a digit lets the engine
+            # skip ahead, which one alternation of them all would not
+            if spec.get("patterns"):
+                trigger = re.compile(spec["trigger"]) if spec.get("trigger") else None
+                patterns.append((code, trigger, [re.compile(p) for p in spec["patterns"]]))
+    pairs: list[tuple[str, tuple[str, ...] | None]] = [
+        (phrase, tuple(codes)) for phrase, codes in codes_of.items()]
+    pairs.extend((str(form), None) for form in _DATA.get("stop", ()))
+    return PhraseScanner(pairs), patterns
+
+
+_SCANNER, _PATTERNS = _build()
+_NORMS = _DATA["pay_norms"]
+_TARGET = _DATA["language_target"]
+_MESSENGER_DOMAINS = frozenset(_DATA["messenger_domains"])
+_FREE_MAIL = frozenset(_DATA["free_mail"])
+
+
+def detect(
+    text: str,
+    *,
+    lang: str | None = None,
+    salary: dict[str, Any] | None = None,
+    locations: list[dict[str, Any]] = (),
+    entities: dict[str, Any] | None = None,
+    organizations: list[str] = (),
+) -> Signals:
+    """Every lure indicator of CONTRACT.md found in `text`, as `{"code", "evidence"}`.
+
+    `salary`, `locations`, `entities` and `organizations` are what the pay, places, contacts
+    and NER steps found in the same text. Never raises on hostile input.
+    """
+    text = clean(text)[:_SCAN_LIMIT]
+    entities = entities if isinstance(entities, dict) else {}
+    locations = [loc for loc in locations or () if isinstance(loc, dict)]
+    organizations = [o for o in organizations or () if isinstance(o, str) and o.strip()]
+    hits: dict[str, list[str]] = {}
+    _scan_text(text, hits)
+    _age(hits)
+    skilled = any(code in hits for code in _SKILLED)
+
+    high = _high_pay(text, lang, salary, locations, skilled)
+    if high:
+        hits.setdefault("high_pay_low_skill", []).insert(0, high)
+    elif skilled:
+        hits.pop("high_pay_low_skill", None)  # "high salary" for a qualified post is no lure
+    if "experience_required" in hits:
+        hits.pop("no_experience", None)
+    hotspots = _hotspots(text, locations)
+    if hotspots:
+        hits["destination_hotspot"] = hotspots
+    job_post = salary is not None or any(code in hits for code in _JOB_CODES)
+    target = _language_target(lang, locations) if job_post else None
+    if target:
+        hits.setdefault("language_target", []).append(target)
+    _contact(entities, organizations, hits, job_post)
+
+    items = [{"code": code, "evidence": "; ".join(hits[code][:_MAX_EVIDENCE])}
+             for code in CODES if code in hits]
+    aux = [{"code": code, "evidence": "; ".join(hits[code][:_MAX_EVIDENCE])}
+           for code in COUNTERS + SIGNALS if code in hits]
+    return Signals(items, aux)
+
+
+def public(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only the items with a contract code (for anything built by hand from mixed lists)."""
+    return [item for item in indicators if isinstance(item, dict) and item.get("code") in CODES]
+
+
+def _add(hits: dict[str, list[str]], code: str, words: str) -> None:
+    found = hits.setdefault(code, [])
+    if words and words not in found:
+        found.append(words)
+
+
+def _scan_text(text: str, hits: dict[str, list[str]]) -> None:
+    folded = fold(text)
+    for start, end, codes in _SCANNER.scan(folded):
+        words = snippet(text, start, end)
+        for code in codes:
+            _add(hits, code, words)
+    for code, trigger, regexes in _PATTERNS:
+        if trigger is not None and trigger.search(folded) is None:
+            continue
+        for match in (m for regex in regexes for m in regex.finditer(folded)):
+            words = snippet(text, *match.span())
+            if code == "age_limit":
+                groups = match.groupdict()
+                hits.setdefault("_ages", []).append(
+                    f"{groups.get('lo') or ''}|{groups.get('hi') or ''}|{words}")
+            else:
+                _add(hits, code, words)
+
+
+def _age(hits: dict[str, list[str]]) -> None:
+    """age_limit only for a narrow, young band ("18-30", "20대", "35세 이하")."""
+    for row in hits.pop("_ages", ()):
+        lo_raw, hi_raw, words = row.split("|", 2)
+        lo = int(lo_raw) if lo_raw else None
+        hi = int(hi_raw) if hi_raw else None
+        if lo is not None and lo < 10:  # 20대 / 20~30대: decades
+            lo *= 10
+            hi = hi * 10 + 9 if hi is not None else lo + 9
+        if hi is None or hi > 40 or (lo is not None and (lo < 14 or hi - lo > 22 or hi < lo)):
+            continue
+        _add(hits, "age_limit", words)
+
+
+def _high_pay(text: str, lang: str | None, salary: dict[str, Any] | None,
+              locations: list[dict[str, Any]], skilled: bool) -> str | None:
+    if skilled or not isinstance(salary, dict) or salary.get("period") == "hour":
+        return None  # hourly rates are how ordinary part-time jobs advertise, not lures
+    usd = salary.get("usd_month")
+    if not isinstance(usd, int | float) or usd <= 0:
+        return None
+    country = _NORMS["currency_country"].get(salary.get("currency"))
+    if country is None and lang:
+        country = _NORMS["lang_country"].get(lang)
+    if country is None:
+        country = next((loc.get("country") for loc in locations
+                        if loc.get("country") in _NORMS["usd_month"]), None)
+    norm = float(_NORMS["usd_month"].get(country, _NORMS["default"]))
+    if usd < norm * float(_NORMS["ratio"]):
+        return None
+    # asked as the pay step asked (the country of the first place), so pay's cache answers
+    first = next(iter(places.countries(locations)), None)
+    found = pay.parse_with_evidence(text, lang=lang, country=first)
+    return found[1] if found else f"{usd} USD a month"
+
+
+def _hotspots(text: str, locations: list[dict[str, Any]]) -> list[str]:
+    if not any(places.is_hotspot(loc) for loc in locations):
+        return []
+    return [written for loc, written in places.mentions(text) if places.is_hotspot(loc)]
+
+
+def _language_target(lang: str | None, locations: list[dict[str, Any]]) -> str | None:
+    home = _TARGET["home"].get(lang or "")
+    if not home:
+        return None
+    for loc in locations:
+        country = loc.get("country")
+        if country in _TARGET["destinations"] and country not in home:
+            return f"a post in {lang} for work in {loc.get('name')}"
+    return None
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].strip().lower() if "@" in address else address.lower()
+
+
+def _contact(entities: dict[str, Any], organizations: list[str],
+             hits: dict[str, list[str]], job_post: bool) -> None:
+    handles = []
+    for kind in _MESSENGERS:
+        values = entities.get(kind) or []
+        if isinstance(values, list):
+            handles.extend(f"{kind}: {value}" for value in values[:2] if isinstance(value, str))
+    emails = [e for e in entities.get("emails") or [] if isinstance(e, str)]
+    domains = [d.lower() for d in entities.get("domains") or [] if isinstance(d, str)]
+    own_mail = [e for e in emails if _domain(e) not in _FREE_MAIL]
+    websites = [d for d in domains if d not in _MESSENGER_DOMAINS and d not in _FREE_MAIL
+                and not any(d.endswith("." + m) for m in _MESSENGER_DOMAINS)]
+    mentions = hits.pop("offplatform_contact", [])
+    if (handles or mentions) and not own_mail and not websites:
+        hits["offplatform_contact"] = mentions + handles
+    if organizations:
+        hits.pop("vague_employer", None)
+        if own_mail or websites:
+            hits["named_employer_email"] = [organizations[0] + " — " + (own_mail or websites)[0]]
+    elif job_post:
+        hits["vague_employer"] = hits.get("vague_employer") or ["no employer named"]
+    else:  # "our company" in a post that offers no job is no employer claim
+        hits.pop("vague_employer", None)

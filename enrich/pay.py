@@ -1,0 +1,444 @@
+"""Pay stated in a post: amount range, currency, period, and its value in US dollars a month.
+
+Lures lead with pay ("월 1500만~3000만원", "月薪3万包机票", "$3,000/month"), so pay is read in
+every way the region writes it: won in 만/억, yuan in 万 and K, baht, dong in triệu, rupiah in
+juta, USDT as "U". Forms live in `data/pay.yaml`, rates and period factors in
+`data/rates.yaml`. A number only counts as pay when a currency, a pay word or a period says
+so, which keeps phone numbers, years and ids out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from enrich.scan import clean, fold, trie_pattern
+
+_DIR = Path(__file__).with_name("data")
+_CFG = yaml.safe_load((_DIR / "pay.yaml").read_text(encoding="utf-8"))
+_RATES = yaml.safe_load((_DIR / "rates.yaml").read_text(encoding="utf-8"))
+
+USD_PER_UNIT: dict[str, float] = {k: float(v) for k, v in _RATES["usd_per_unit"].items()}
+MONTH_FACTOR: dict[str, float] = {k: float(v) for k, v in _RATES["month_factor"].items()}
+RATES_AS_OF: str = str(_RATES["as_of"])
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HAN = re.compile(r"[一二两兩三四五六七八九十]")
+_CJK_DIGITS = {
+    "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+    "九": 9, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9,
+}
+_TEN = {"十": 10}
+
+
+def _norm(form: str) -> str:
+    return re.sub(r"\s+", " ", form.strip())
+
+
+def _key(form: str) -> str:
+    return re.sub(r"\s+", "", form)
+
+
+def _latin_end(char: str) -> str:
+    return "(?![a-z])" if char.isascii() and char.isalpha() else ""
+
+
+def _latin_or_hangul_end(char: str) -> str:
+    if _HANGUL.match(char):
+        return "(?![\uac00-\ud7a3])"
+    return _latin_end(char)
+
+
+def _latin_start(char: str) -> str:
+    return "(?<![a-z])" if char.isascii() and char.isalpha() else ""
+
+
+def _alt(tokens: Any, *, guard: bool = True, hangul: bool = False) -> str:
+    """One trie-shaped regex for folded tokens, longest first; Latin-final tokens must end a
+    word (and Hangul-final ones too with `hangul`, for periods: 월 but not 월요일)."""
+    end = (_latin_or_hangul_end if hangul else _latin_end) if guard else (lambda char: "")
+    return trie_pattern({fold(str(t)) for t in tokens if str(t)}, end=end)
+
+
+def _lead(tokens: Any) -> str:
+    """Like _alt, for tokens written before a number: Latin ones must start a word."""
+    return trie_pattern({fold(str(t)) for t in tokens if str(t)}, start=_latin_start)
+
+
+def _build() -> dict[str, Any]:
+    currencies = _CFG["currencies"]
+    before_cur = {_key(fold(str(f))): code
+                  for code, forms in currencies.items() for f in forms.get("before", ())}
+    after_cur = {_key(fold(str(f))): code
+                 for code, forms in currencies.items() for f in forms.get("after", ())}
+    units = _CFG["units"]
+    big = {fold(k): int(v) for k, v in units["big"].items()}
+    small = {fold(k): int(v) for k, v in units["small"].items()} | _TEN
+    latin = {fold(k): int(v) for k, v in units["latin"].items()}
+    num = r"(?<![\d])\d+(?:[.,]\d+)*"
+    cjk_num = "[" + "".join(_CJK_DIGITS) + "]"
+    cjk_unit = _alt(list(big) + list(small), guard=False)
+    amount = (
+        rf"(?:(?:{num}|{cjk_num})?\s?{cjk_unit}(?:\s?(?:{num}|{cjk_num})?\s?{cjk_unit})*"
+        rf"|{num}(?:\s?{_alt(latin)})?)"
+    )
+    pre = _lead(before_cur)
+    post = _alt(after_cur)
+    seps = _alt(_CFG["range"], guard=False)
+    pre_mult = {fold(k): int(v) for k, v in (units.get("before") or {}).items()}
+    # the currency and multiplier written before an amount, read backwards from the number
+    rev_pre = _alt((f[::-1] for f in before_cur), guard=False)
+    rev_pm = _alt((f[::-1] for f in pre_mult), guard=False) if pre_mult else None
+    pm = rf"(?:(?P<pm>{_alt(pre_mult, guard=False)})\s?)?" if pre_mult else ""
+    pattern = (
+        rf"(?P<pre>{pre})?\s?{pm}(?P<a1>{amount})\s?(?P<c1>{post})?"
+        rf"(?:\s*{seps}\s*(?P<pre2>{pre})?\s?(?P<a2>{amount})\s?(?P<c2>{post})?"
+        rf"|\s*/\s*(?P<pre3>{pre})\s?(?P<a3>{amount})\s?(?P<c3>{post})?)?"
+    )
+    periods_after = []
+    periods_before = []
+    for period, forms in _CFG["periods"].items():
+        periods_after.extend((fold(f), period) for f in forms.get("after", ()))
+        periods_before.extend((fold(f), period) for f in forms.get("before", ()))
+    after_map = {_key(form): period for form, period in periods_after}
+    before_map = {_key(form): period for form, period in periods_before}
+    phrase_rows = _CFG.get("phrases", {}) or {}
+    return {
+        "money": re.compile(pattern),
+        # anything that can make a number pay: without one of these a post states no pay
+        "context": re.compile(trie_pattern(
+            {fold(str(f)) for f in [*before_cur, *after_cur, *big, *small, *latin, *pre_mult,
+                                    *_CFG["keywords"]]
+             + [f for f, _ in periods_before] if f})),
+        "before_number": re.compile(
+            r"\s?" + (rf"(?:{rev_pm}\s?)?" if rev_pm else "") + rf"{rev_pre}(?![a-z])"),
+        "token": re.compile(rf"(?P<n>\d+(?:[.,]\d+)*)|(?P<d>{cjk_num})|(?P<u>{cjk_unit})"),
+        "latin_unit": re.compile(rf"{num}\s?(?P<u>{_alt(latin)})$"),
+        "before_cur": before_cur,
+        "after_cur": after_cur,
+        "big": big,
+        "small": small,
+        "latin": latin,
+        "pre_mult": pre_mult,
+        "implies": {fold(k): v for k, v in units["implies"].items()},
+        "cjk_default": units.get("cjk_default", {}),
+        "period_after": re.compile(r"\s*(?:/|per\b|a\b|an\b|each\b|every\b)?\s*(?P<p>"
+                                   + _alt((f for f, _ in periods_after), hangul=True) + ")"),
+        "after_map": after_map,
+        "period_before": re.compile(
+            "(?P<p>" + _alt((f for f, _ in periods_before), guard=False) + ")"),
+        "before_map": before_map,
+        "keyword": re.compile(_alt(_CFG["keywords"], guard=False)),
+        "phrases": {_key(fold(k)): v for k, v in phrase_rows.items()},
+        "phrase_rx": re.compile(_alt(phrase_rows, guard=False)) if phrase_rows else None,
+    }
+
+
+_P = _build()
+_BOUNDS = tuple(float(b) for b in _CFG["usd_month_bounds"])
+_YEARLY_FROM = float(_CFG["yearly_from_usd"])
+_MANWON_BELOW = float(_CFG["krw_manwon_below"])
+_BY_LANG: dict[str, str] = _CFG["default_currency"]["by_lang"]
+_BY_COUNTRY: dict[str, str] = _CFG["default_currency"]["by_country"]
+_SEARCH_LIMIT = 200_000  # pay is stated near the top; a 1 MB post is not read to the end
+_CORE = re.compile(r"\d+|[一二两兩三四五六七八九十万萬만억億千천백百일이삼사오육칠팔구]+")
+_PLAIN = re.compile(r"[\d.,\s]*")
+_PREFIX_CHARS = 16  # the longest currency written before an amount, with its spaces
+
+
+def parse(text: str, lang: str | None = None, country: str | None = None) -> dict[str, Any] | None:
+    """The pay a post states, as `{"min", "max", "currency", "period", "usd_month"}`, or None.
+
+    `lang` (ISO 639-1) and `country` (ISO 3166-1) pick the currency of amounts written
+    without one ("月薪2-3万" in Chinese is yuan, "salary 800" in Cambodia is dollars).
+    """
+    found = parse_with_evidence(text, lang=lang, country=country)
+    return found[0] if found else None
+
+
+def parse_with_evidence(
+    text: str, lang: str | None = None, country: str | None = None,
+) -> tuple[dict[str, Any], str] | None:
+    """Like `parse`, with the words of the text that state the pay (for indicator evidence)."""
+    found = _cached(clean(text)[:_SEARCH_LIMIT], lang, country)
+    return (dict(found[0]), found[1]) if found else None
+
+
+@lru_cache(maxsize=8)
+def _cached(text: str, lang: str | None, country: str | None) -> tuple[dict[str, Any], str] | None:
+    """Cached for a few texts: the indicators step asks again for the words that state the pay."""
+    try:
+        return _parse(text, lang, country)
+    except (ValueError, OverflowError, KeyError, IndexError):  # hostile text: no pay, no crash
+        return None
+
+
+def to_usd_month(amount: float, currency: str, period: str) -> float | None:
+    """`amount` of `currency` per `period` as US dollars a month, or None if unknown."""
+    rate = USD_PER_UNIT.get(currency)
+    factor = MONTH_FACTOR.get(period)
+    if rate is None or factor is None:
+        return None
+    return amount * rate * factor
+
+
+def _parse(text: str, lang: str | None, country: str | None) -> tuple[dict[str, Any], str] | None:
+    if not text:
+        return None
+    folded = fold(text)
+    if _P["context"].search(folded) is None:
+        return None
+    best: tuple[int, int, dict[str, Any], str] | None = None
+    for match in _money(folded):
+        candidate = _candidate(match, folded, text, lang, country)
+        if candidate is None:
+            continue
+        rank, salary = candidate
+        if best is None or rank > best[0]:
+            best = (rank, match.start(), salary, " ".join(text[match.start():match.end()].split()))
+            if rank >= 6:
+                break
+    if best is None and _P["phrase_rx"] is not None:
+        hit = _P["phrase_rx"].search(folded)
+        if hit:
+            row = _P["phrases"].get(_key(hit.group()))
+            if row:
+                salary = _salary(float(row["amount"]), float(row["amount"]), row["currency"],
+                                 row["period"])
+                if salary:
+                    return salary, " ".join(text[hit.start():hit.end()].split())
+    return (best[2], best[3]) if best else None
+
+
+def _money(folded: str) -> Iterator[re.Match[str]]:
+    """Amounts with their currency and range, found from the numbers outwards.
+
+    The full pattern has optional parts before the number (a currency sign or code), so
+    running it over the whole text would try every position; instead each run of digits or
+    CJK numerals is found first and the full pattern searched only from a few characters
+    before it.
+    """
+    money = _P["money"].match
+    before = _P["before_number"].match
+    size = len(folded)
+    done = 0
+    for hit in _CORE.finditer(folded):
+        start = hit.start()
+        if start < done:
+            continue
+        window = folded[max(done, start - _PREFIX_CHARS):start][::-1]
+        lead = before(window)
+        begin = start - lead.end() if lead else start
+        match = money(folded, begin, min(size, start + 200))
+        if match is None and begin != start:
+            match = money(folded, start, min(size, start + 200))
+        if match is None or match.end() <= start:
+            done = hit.end()
+            continue
+        done = max(match.end(), hit.end())
+        yield match
+
+
+def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
+               country: str | None) -> tuple[int, dict[str, Any]] | None:
+    start, end = match.span()
+    a1 = match.group("a1")
+    a2 = match.group("a2") or match.group("a3")
+    if not a1:
+        return None
+    first = match.start("pre") if match.group("pre") else match.start("a1")
+    if first > 0 and folded[first - 1] in "+#@":
+        return None  # +855 12 345 678, #1000, @user2000
+    explicit = None
+    for key, table in (("pre", "before_cur"), ("c1", "after_cur"), ("pre2", "before_cur"),
+                       ("c2", "after_cur"), ("pre3", "before_cur"), ("c3", "after_cur")):
+        form = match.group(key)
+        if form:
+            explicit = _P[table].get(_key(form))
+            if explicit:
+                break
+    pre_mult = match.groupdict().get("pm")
+    period, said_before = _period(folded[max(0, start - 14):start], folded[end:end + 16])
+    keyword = _keyword_before(folded, start)
+    if not (explicit or pre_mult or keyword or said_before) and _PLAIN.fullmatch(
+            a1 + " " + (a2 or "")):
+        return None  # a bare number with nothing saying it is pay: most numbers in a post
+    low_value, low_unit = _amount(a1)
+    if low_value is None:
+        return None
+    high_value, high_unit = (None, None)
+    if a2:
+        high_value, high_unit = _amount(a2)
+    # "2-3万": a unit written once, after the range, scales both ends
+    if high_value is not None and high_unit and not low_unit:
+        scaled = low_value * _scale(high_unit)
+        if low_value < high_value / _scale(high_unit) or scaled <= high_value:
+            low_value = scaled
+            low_unit = high_unit
+    if pre_mult:
+        factor = _P["pre_mult"].get(pre_mult, 1)
+        low_value *= factor
+        if high_value is not None and not high_unit:
+            high_value *= factor
+        low_unit = low_unit or pre_mult
+    unit = low_unit or high_unit
+    if not re.search(r"\d", a1) and not (explicit or ((period or keyword) and _HAN.search(a1))):
+        return None  # 만나서, 천만에요: words, not amounts
+    if explicit:
+        currency = explicit
+    elif (implied := _implied(unit, text, lang)) is not None:
+        if not (period or keyword):
+            return None  # "3万人", "조회수 500만": counts, not pay
+        currency = implied
+    elif keyword or said_before or (unit and period):
+        currency = _default(lang, country) or _implied("만" if _HANGUL.search(text) else None,
+                                                        text, lang)
+        digits = re.sub(r"\D", "", a1)
+        if currency is None or (len(digits) >= 7 and not re.search(r"[.,]", a1)):
+            return None  # phone numbers and ids after "contact"/"pay to"
+        if currency == "KRW" and not unit and low_value < _MANWON_BELOW:
+            low_value *= 10_000  # 월 800 보장: counted in 만원
+            if high_value is not None and high_value < _MANWON_BELOW:
+                high_value *= 10_000
+    else:
+        return None
+    if not explicit and not a2 and re.fullmatch(r"(19|20)\d\d", a1.strip()):
+        return None  # a year
+    if high_value is None or high_value < low_value:
+        high_value = low_value
+    salary = _salary(low_value, high_value, currency, period)
+    if salary is None:
+        return None
+    rank = (3 if explicit else 1) + (2 if period else 0) + (1 if keyword else 0)
+    return rank, salary
+
+
+def _salary(low: float, high: float, currency: str, period: str | None) -> dict[str, Any] | None:
+    rate = USD_PER_UNIT.get(currency)
+    if rate is None:
+        return None
+    if period is None:
+        period = "year" if (low + high) / 2 * rate >= _YEARLY_FROM else "month"
+    usd = to_usd_month((low + high) / 2, currency, period)
+    if usd is None or not _BOUNDS[0] <= usd <= _BOUNDS[1]:
+        return None
+    return {"min": _number(low), "max": _number(high), "currency": currency, "period": period,
+            "usd_month": round(usd)}
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def _scale(unit: str) -> float:
+    value = 1.0
+    for char_unit in _P["token"].finditer(unit):
+        u = char_unit.group("u")
+        if u:
+            value *= _P["big"].get(u) or _P["small"].get(u) or 1
+    if unit in _P["latin"]:
+        value = float(_P["latin"][unit])
+    return value
+
+
+def _amount(raw: str) -> tuple[float | None, str | None]:
+    """Value of one amount ("1,500", "1억5천만", "三万", "25 juta") and its last unit."""
+    raw = raw.strip()
+    latin = _P["latin_unit"].search(raw)
+    if latin:
+        unit = _norm(latin.group("u"))
+        number = _to_float(raw[:latin.start("u")].strip())
+        if number is None:
+            return None, None
+        return number * _P["latin"][unit], unit
+    total = 0.0
+    section = 0.0
+    pending: float | None = None
+    last_unit = None
+    for token in _P["token"].finditer(raw):
+        if token.group("n") is not None:
+            pending = _to_float(token.group("n"))
+            if pending is None:
+                return None, None
+        elif token.group("d") is not None:
+            pending = float(_CJK_DIGITS[token.group("d")])
+        else:
+            unit = token.group("u")
+            last_unit = unit
+            if unit in _P["small"]:
+                section += (pending if pending is not None else 1.0) * _P["small"][unit]
+            else:
+                section += pending or 0.0
+                total += (section or 1.0) * _P["big"][unit]
+                section = 0.0
+            pending = None
+    if last_unit is None:
+        return pending, None
+    total += section + (pending or 0.0)
+    return total, last_unit
+
+
+def _to_float(raw: str) -> float | None:
+    """A number as ads write it: 3,000 / 1.500.000 (thousands) / 1,5 / 2.5 (decimals)."""
+    if not raw:
+        return None
+    if "," in raw and "." in raw:
+        last = max(raw.rfind(","), raw.rfind("."))
+        whole = re.sub(r"[.,]", "", raw[:last])
+        return float(whole + "." + raw[last + 1:])
+    groups = re.split(r"[.,]", raw)
+    if len(groups) == 1:
+        return float(raw)
+    if len(groups) > 2 or len(groups[-1]) == 3:
+        return float("".join(groups))
+    return float(groups[0] + "." + groups[1])
+
+
+def _keyword_before(folded: str, start: int) -> bool:
+    """A pay word shortly before the amount, with no other number in between."""
+    window = folded[max(0, start - 20):start]
+    hits = list(_P["keyword"].finditer(window))
+    return bool(hits) and not re.search(r"\d", window[hits[-1].end():])
+
+
+def _period(before: str, after: str) -> tuple[str | None, bool]:
+    """The period stated after the amount, else before it; and whether a word before the
+    amount named it (월급 800, 月薪 8000: that word also says the number is pay). A period
+    word right after a digit is a date (3월, 5月), not pay."""
+    hit = _P["period_after"].match(after)
+    if hit:
+        return _P["after_map"].get(_key(hit.group("p"))), False
+    last = None
+    for hit in _P["period_before"].finditer(before):
+        last = hit
+    if last is not None:
+        if last.start() > 0 and before[last.start() - 1].isdigit():
+            return None, False
+        return _P["before_map"].get(_key(last.group("p"))), True
+    return None, False
+
+
+def _implied(unit: str | None, text: str, lang: str | None) -> str | None:
+    if not unit:
+        return None
+    unit = _norm(unit)
+    last = unit[-1]
+    if last in "万萬千亿億百十":
+        guess = lang if lang in _P["cjk_default"] else (
+            "ja" if _KANA.search(text) else "ko" if _HANGUL.search(text) else "zh")
+        return _P["cjk_default"].get(guess)
+    return _P["implies"].get(unit) or _P["implies"].get(last)
+
+
+def _default(lang: str | None, country: str | None) -> str | None:
+    if lang and lang in _BY_LANG:
+        return _BY_LANG[lang]
+    if country and country in _BY_COUNTRY:
+        return _BY_COUNTRY[country]
+    return None

@@ -1,0 +1,192 @@
+"""Text folding and one-pass phrase scanning shared by the gazetteer, pay and indicator steps.
+
+Why this exists: enrichment must cost next to nothing beside NER, so every data file of
+phrases is compiled once into a single trie-shaped regular expression (one scan per text,
+like Aho-Corasick) over a *folded* copy of the text. Folding is one `str.translate` plus
+`lower()` that keeps every character at its offset, so a match in the folded text points at
+the same span of the original, and evidence can quote the words exactly as written.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+# Digits of the region's scripts (Thai, Lao, Khmer, Burmese, Arabic-Indic, full-width) -> ASCII.
+_DIGIT_BLOCKS = (0x0E50, 0x0ED0, 0x17E0, 0x1040, 0x0660, 0x06F0, 0x0966, 0xFF10)
+_PUNCT = {
+    "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'", "`": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\uff5e": "~", "\u301c": "~", "\u00a0": " ", "\u3000": " ", "\u202f": " ", "\u2009": " ",
+    "\u0130": "i",  # the one character whose lower() grows (I with dot)
+    "\u0111": "d", "\u0110": "d", "\u00f8": "o", "\u00d8": "o", "\u0142": "l", "\u0141": "l",
+}
+
+
+def _build_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for start in _DIGIT_BLOCKS:
+        for i in range(10):
+            table[start + i] = str(i)
+    for code in list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00)):
+        base = unicodedata.normalize("NFD", chr(code))[:1]
+        if base.isascii() and base.isalpha():
+            table[code] = base.lower()
+    for code in range(0xFF01, 0xFF5F):  # full-width ASCII
+        table[code] = chr(code - 0xFEE0).lower()
+    for char, repl in _PUNCT.items():
+        table[ord(char)] = repl
+    return table
+
+
+_TABLE = _build_table()
+
+
+@lru_cache(maxsize=8)
+def fold(text: str) -> str:
+    """Lower case, Latin diacritics and regional digits folded; same length as `text`.
+
+    Cached for a few texts because places, pay and indicators fold the same post in turn.
+    """
+    if text.isascii():  # the common case: only case and the backquote to fold
+        return text.lower().replace("`", "'")
+    return text.translate(_TABLE).lower()
+
+
+def clean(text: Any) -> str:
+    """Any input as a str every step can scan: None -> "", bytes decoded, surrogates replaced."""
+    if text is None:
+        return ""
+    if isinstance(text, bytes | bytearray):
+        text = bytes(text).decode("utf-8", "replace")
+    elif not isinstance(text, str):
+        text = str(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text
+
+
+def is_word_char(char: str) -> bool:
+    """True for characters that make up words in space-separated Latin text (after folding)."""
+    if char.isascii():
+        return char.isalnum()
+    code = ord(char)
+    return char.isalpha() and (code < 0x0250 or 0x1E00 <= code < 0x1F00)
+
+
+_WORD_START = r"(?<![0-9a-z\u00c0-\u024f\u1e00-\u1eff])"
+_WORD_END = r"(?![0-9a-z\u00c0-\u024f\u1e00-\u1eff])"
+_SPACE = "\x00"  # trie key for a space inside a phrase
+_SEPARATORS = r"[\s\-_.·,]*"  # what a space inside a phrase matches in a text
+
+
+def trie_pattern(
+    forms: Iterable[str],
+    *,
+    space: str = r"\s*",
+    end: Callable[[str], str] = lambda char: "",
+    start: Callable[[str], str] = lambda char: "",
+) -> str:
+    """One regex (a non-capturing group) for many literal forms, factored as a trie.
+
+    An alternation of a hundred words costs a hundred tries at every position; the trie costs
+    one dispatch per character. Longer forms are tried first. A space in a form matches
+    `space`; `end(c)` is appended where a form ends in the character c (a look-ahead that
+    ends a word) and `start(c)` is put before a form that begins with c (a look-behind).
+    """
+    root: dict[str, Any] = {}
+    for form in forms:
+        if not form:
+            continue
+        node = root
+        for char in form:
+            node = node.setdefault(_SPACE if char == " " else char, {})
+        node[""] = True
+    if not root:
+        return "(?!)"
+    return "(?:" + _trie_regex(root, "", space, end, start) + ")"
+
+
+def _trie_regex(node: dict[str, Any], last: str, space: str, end: Callable[[str], str],
+                start: Callable[[str], str]) -> str:
+    branches = []
+    for char in sorted(k for k in node if k):
+        head = space if char == _SPACE else re.escape(char)
+        lead = start(char) if not last and char != _SPACE else ""
+        branches.append(lead + head + _trie_regex(node[char], char, space, end, start))
+    if "" in node:
+        branches.append(end(last) if last and last != _SPACE else "")
+    if len(branches) == 1:
+        return branches[0]
+    return "(?:" + "|".join(branches) + ")"
+
+
+def _phrase_end(char: str) -> str:
+    return _WORD_END if is_word_char(char) else ""
+
+
+class PhraseScanner:
+    """Finds many literal phrases in one regex pass over folded text.
+
+    Phrases are folded the same way as texts. A phrase whose first (last) character is a
+    Latin letter or digit only matches at a word start (end), so "Bavet" is not found inside
+    another word, while phrases in Thai, Khmer, Chinese, Korean, Burmese... match anywhere.
+    A phrase mapped to None is a stop phrase: it is consumed and ignored (e.g. 한국어 keeps
+    한국 from matching inside "Korean language").
+    """
+
+    def __init__(self, phrases: Iterable[tuple[str, Any]]) -> None:
+        self._spaces = re.compile(r"[\s\-_.·,]+")
+        self.values: dict[str, Any] = {}
+        latin: list[str] = []
+        other: list[str] = []
+        for phrase, value in phrases:
+            key = " ".join(fold(str(phrase)).split())
+            if not key:
+                continue
+            self.values.setdefault(self._spaces.sub("", key), value)
+            (latin if is_word_char(key[0]) else other).append(key)
+        # Two passes: phrases that start with a Latin letter or digit are tried only at word
+        # starts (the look-behind rejects mid-word positions at once); the others carry a
+        # first-character set that lets the regex engine skip Latin text without trying them.
+        self._regexes = []
+        for forms, lead in ((latin, _WORD_START), (other, "")):
+            if forms:
+                self._regexes.append(re.compile(
+                    lead + trie_pattern(forms, space=_SEPARATORS, end=_phrase_end)))
+
+    def key(self, folded: str) -> str:
+        """The form under which a folded phrase is looked up (separators removed)."""
+        return self._spaces.sub("", folded.strip())
+
+    def scan(self, folded: str) -> list[tuple[int, int, Any]]:
+        """(start, end, value) of every phrase found, left to right, longest first."""
+        found = []
+        for regex in self._regexes:
+            found.extend((m.start(), m.end(), m.group()) for m in regex.finditer(folded))
+        if not found:
+            return found
+        if len(self._regexes) > 1:
+            found.sort(key=lambda hit: (hit[0], -hit[1]))
+        key = self._spaces.sub
+        values = self.values
+        out = []
+        last_end = 0
+        for start, end, words in found:
+            if start < last_end or end == start:
+                continue
+            last_end = end
+            value = values.get(key("", words))
+            if value is not None:
+                out.append((start, end, value))
+        return out
+
+
+def snippet(text: str, start: int, end: int) -> str:
+    """The words of `text` between two offsets, with runs of white space collapsed."""
+    return " ".join(text[start:end].split())
