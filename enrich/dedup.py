@@ -20,11 +20,12 @@ and signature in base64); `load(state)` restores it. The crawl keeps it in one J
 from __future__ import annotations
 
 import base64
+import unicodedata
 from typing import Any
 
 import numpy as np
 
-from enrich.scan import clean, fold
+from enrich.scan import clean, fold_text
 
 NUM_PERM = 64
 BANDS = 16
@@ -48,23 +49,55 @@ _BINS = _BIN_INDEX.astype(np.uint64)
 _BIN_STARTS = _BINS << _S58
 
 
-def _normal_table() -> dict[int, str | None]:
-    """Digits to 0, punctuation to spaces, emoji and pictographs dropped (one translate)."""
-    table: dict[int, str | None] = {ord(c): "0" for c in "0123456789"}
-    table.update({ord(c): " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
-    table.update({ord(c): " " for c in "，。、！？：；（）【】「」『』《》〈〉・…｜～·•‧"})
-    for start, end in ((0x2190, 0x2BFF), (0x1F000, 0x1FAFF), (0xFE00, 0xFE0F)):
-        table.update({code: None for code in range(start, end + 1)})
-    table[0x200D] = None  # zero-width joiner inside emoji sequences
+_DROP = 0xFFFF  # marks a UTF-16 unit that normalisation removes
+_SPACE_UNIT = 0x20
+
+
+def _normal_table() -> np.ndarray:
+    """For every UTF-16 unit, what it becomes: lower case without accents (as `fold`), digits
+    0, punctuation and white space a space, symbols and emoji (and surrogate halves, which
+    only emoji and rare ideographs use) dropped. One array lookup normalises a whole text."""
+    table = np.arange(0x10000, dtype=np.uint16)
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            table[code] = _DROP
+            continue
+        char = fold_text(chr(code))
+        if len(char) != 1:
+            continue
+        category = unicodedata.category(char)
+        if char.isdigit():
+            table[code] = ord("0")
+        elif category[0] in "PZ" or char.isspace() or category == "Cc":
+            table[code] = _SPACE_UNIT
+        elif category[0] == "S" or code == 0x200D or 0xFE00 <= code <= 0xFE0F:
+            table[code] = _DROP  # symbols, emoji joiners and variation selectors
+        else:
+            table[code] = ord(char)
     return table
 
 
 _NORMAL = _normal_table()
 
 
+def _units(text: str) -> np.ndarray:
+    """The normalised text as UTF-16 units: mapped, symbols dropped, runs of spaces single."""
+    raw = clean(text)[:MAX_CHARS].encode("utf-16-le", "surrogatepass")
+    units = _NORMAL[np.frombuffer(raw, dtype="<u2")]
+    units = units[units != _DROP]
+    if len(units) == 0:
+        return units
+    space = units == _SPACE_UNIT
+    keep = ~(space & np.concatenate(([True], space[:-1])))  # no leading or repeated spaces
+    units = units[keep]
+    if len(units) and units[-1] == _SPACE_UNIT:
+        units = units[:-1]
+    return units
+
+
 def normalise(text: str) -> str:
     """What two copies of one ad still share: lower case, no accents, digits as 0, no emoji."""
-    return " ".join(fold(clean(text)[:MAX_CHARS]).translate(_NORMAL).split())
+    return _units(text).astype("<u2").tobytes().decode("utf-16-le", "replace")
 
 
 def signature(text: str) -> np.ndarray | None:
@@ -77,11 +110,11 @@ def signature(text: str) -> np.ndarray | None:
     on a bin with probability their Jaccard similarity, as with 64 independent permutations,
     at the cost of one hash per 4-gram.
     """
-    norm = normalise(text)
-    if len(norm) < MIN_CHARS:
+    units = _units(text)
+    if len(units) < MIN_CHARS:
         return None
-    raw = norm.encode("utf-16-le", "surrogatepass")
-    count = len(raw) // 2 - (SHINGLE - 1)
+    raw = units.astype("<u2").tobytes()
+    count = len(units) - (SHINGLE - 1)
     grams = np.ndarray((count,), dtype="<u8", buffer=raw, strides=(2,))
     hashes = grams * _M1
     hashes ^= hashes >> _S29

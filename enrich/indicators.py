@@ -15,6 +15,7 @@ They stay out of the document; `risk.score` reads them from the list it is given
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,8 @@ class Signals(list):
 
     aux: list[dict[str, Any]]
 
-    def __init__(self, items: list[dict[str, Any]] = (), aux: list[dict[str, Any]] = ()) -> None:
+    def __init__(self, items: Iterable[dict[str, Any]] = (),
+                 aux: Iterable[dict[str, Any]] = ()) -> None:
         super().__init__(items)
         self.aux = list(aux)
 
@@ -68,8 +70,8 @@ def _build() -> tuple[PhraseScanner, _Patterns]:
                     key = " ".join(fold(str(form)).split())
                     if code not in codes_of.setdefault(key, []):
                         codes_of[key].append(code)
-            # one regex each: a pattern that starts with a literal or a digit lets the engine
-            # skip ahead, which one alternation of them all would not
+            # a code's patterns run only where its trigger word is (most posts have none); each
+            # is its own regex, so that its first literal or digit lets the engine skip ahead
             if spec.get("patterns"):
                 trigger = re.compile(spec["trigger"]) if spec.get("trigger") else None
                 patterns.append((code, trigger, [re.compile(p) for p in spec["patterns"]]))
@@ -105,8 +107,7 @@ def detect(
     locations = [loc for loc in locations or () if isinstance(loc, dict)]
     organizations = [o for o in organizations or () if isinstance(o, str) and o.strip()]
     hits: dict[str, list[str]] = {}
-    _scan_text(text, hits)
-    _age(hits)
+    _age(_scan_text(text, hits), hits)
     skilled = any(code in hits for code in _SKILLED)
 
     high = _high_pay(text, lang, salary, locations, skilled)
@@ -143,7 +144,9 @@ def _add(hits: dict[str, list[str]], code: str, words: str) -> None:
         found.append(words)
 
 
-def _scan_text(text: str, hits: dict[str, list[str]]) -> None:
+def _scan_text(text: str, hits: dict[str, list[str]]) -> list[tuple[int | None, int | None, str]]:
+    """Phrases and patterns found, into `hits`; age bands returned for `_age` to judge."""
+    ages: list[tuple[int | None, int | None, str]] = []
     folded = fold(text)
     for start, end, codes in _SCANNER.scan(folded):
         words = snippet(text, start, end)
@@ -156,18 +159,16 @@ def _scan_text(text: str, hits: dict[str, list[str]]) -> None:
             words = snippet(text, *match.span())
             if code == "age_limit":
                 groups = match.groupdict()
-                hits.setdefault("_ages", []).append(
-                    f"{groups.get('lo') or ''}|{groups.get('hi') or ''}|{words}")
+                lo, hi = groups.get("lo"), groups.get("hi")
+                ages.append((int(lo) if lo else None, int(hi) if hi else None, words))
             else:
                 _add(hits, code, words)
+    return ages
 
 
-def _age(hits: dict[str, list[str]]) -> None:
+def _age(ages: list[tuple[int | None, int | None, str]], hits: dict[str, list[str]]) -> None:
     """age_limit only for a narrow, young band ("18-30", "20대", "35세 이하")."""
-    for row in hits.pop("_ages", ()):
-        lo_raw, hi_raw, words = row.split("|", 2)
-        lo = int(lo_raw) if lo_raw else None
-        hi = int(hi_raw) if hi_raw else None
+    for lo, hi, words in ages:
         if lo is not None and lo < 10:  # 20대 / 20~30대: decades
             lo *= 10
             hi = hi * 10 + 9 if hi is not None else lo + 9

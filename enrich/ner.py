@@ -23,7 +23,7 @@ import spacy
 import yaml
 
 from enrich import places
-from enrich.scan import clean, fold
+from enrich.scan import PhraseScanner, clean, fold
 
 _CFG = yaml.safe_load(
     (Path(__file__).with_name("data") / "org_patterns.yaml").read_text(encoding="utf-8"))
@@ -60,13 +60,10 @@ def _ruler_patterns() -> list[dict[str, Any]]:
     return patterns
 
 
-def _suffix_words() -> re.Pattern[str]:
-    """Quick test for a Latin company form or known name: without one the ruler has no work."""
-    words = ["co", "ltd", "limited", "inc", "corp", "corporation", "llc", "plc", "jsc", "gmbh",
-             "tbk", "pte", "sdn", "bhd", "pvt", "group", "holdings?", "company", "enterprises?",
-             "pt", "cv", "cong ty", "incorporated"]
-    known = [re.escape(fold(k)) for k in _CFG["known"]]
-    return re.compile(r"\b(?:" + "|".join(words + known) + r")\b")
+def _company_words() -> tuple[PhraseScanner, re.Pattern[str]]:
+    """Quick tests for a company form or a known name: without one the ruler has no work."""
+    words = [*_CFG["abbreviations"], *_CFG["known"]]
+    return PhraseScanner((word, True) for word in words), re.compile(_CFG["capitalised"])
 
 
 def _regex_forms() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, list[re.Pattern[str]]]:
@@ -87,9 +84,10 @@ def _regex_forms() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, list
 
 _SUFFIX, _PREFIX, _AROUND = _regex_forms()
 _TRIM = sorted(_CFG["regex"]["trim"], key=len, reverse=True)
-_PERSONS = [re.compile(p) for p in _CFG["persons"]]
+_PERSONS = [(re.compile(p["pattern"]), bool(p.get("word"))) if isinstance(p, dict)
+            else (re.compile(p), False) for p in _CFG["persons"]]
 _NOT_NAMES = frozenset(fold(n) for n in _CFG["not_names"])
-_SUFFIX_WORDS = _suffix_words()
+_COMPANY_WORDS, _CAPITALISED = _company_words()
 _NAME_CHARS = re.compile(r"[\w&（）()·\-]")
 _TITLE_WORDS = frozenset(_CFG["title_words"])
 _NOT_PERSON = frozenset(_CFG["not_person_words"])
@@ -134,15 +132,13 @@ class Recognizer:
 
     def _batch(self, texts: list[str]) -> list[tuple[list[str], list[str]]]:
         found = [_by_patterns(text) for text in texts]
-        masked = [_mask(text) for text in texts]
-        by_model = [i for i, m in enumerate(masked) if self.nlp is not None and _is_english(m)]
+        by_model = [i for i, t in enumerate(texts) if self.nlp is not None and _is_english(t)]
         model_set = set(by_model)
-        by_rules = [i for i, m in enumerate(masked)
-                    if i not in model_set and _SUFFIX_WORDS.search(fold(m))]
+        by_rules = [i for i, t in enumerate(texts) if i not in model_set and _has_company_word(t)]
         for pipeline, todo, trained in ((self.nlp, by_model, True), (self.rules, by_rules, False)):
             if not todo:
                 continue
-            docs = pipeline.pipe((masked[i] for i in todo), batch_size=len(todo))
+            docs = pipeline.pipe((_mask(texts[i]) for i in todo), batch_size=len(todo))
             for i, doc in zip(todo, docs, strict=True):
                 orgs, persons = found[i]
                 for ent in doc.ents:
@@ -152,6 +148,10 @@ class Recognizer:
                     elif ent.label_ == "PERSON" and _plausible_person(ent.text):
                         persons.append(ent.text)
         return [(_tidy(orgs), _tidy(persons)) for orgs, persons in found]
+
+
+def _has_company_word(text: str) -> bool:
+    return bool(_COMPANY_WORDS.scan(fold(text))) or _CAPITALISED.search(text) is not None
 
 
 def _is_english(text: str) -> bool:
@@ -211,8 +211,10 @@ def _by_patterns(text: str) -> tuple[list[str], list[str]]:
             name = _name_before(text, m.start())
             if name:
                 orgs.append(name + m.group("suffix"))
-    for regex in _PERSONS:
-        persons.extend(m.group("name") for m in regex.finditer(text))
+    for regex, word in _PERSONS:
+        for m in regex.finditer(text):
+            if not (word and m.start() > 0 and text[m.start() - 1].isalpha()):
+                persons.append(m.group("name"))
     return orgs, persons
 
 

@@ -35,14 +35,19 @@ _CJK_DIGITS = {
     "九": 9, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9,
 }
 _TEN = {"十": 10}
+_SPACES = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
+_NOT_DIGIT = re.compile(r"\D")
+_SEPARATOR = re.compile(r"[.,]")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _norm(form: str) -> str:
-    return re.sub(r"\s+", " ", form.strip())
+    return _SPACES.sub(" ", form.strip())
 
 
 def _key(form: str) -> str:
-    return re.sub(r"\s+", "", form)
+    return _SPACES.sub("", form)
 
 
 def _latin_end(char: str) -> str:
@@ -112,10 +117,12 @@ def _build() -> dict[str, Any]:
     return {
         "money": re.compile(pattern),
         # anything that can make a number pay: without one of these a post states no pay
+        # (one-letter Latin forms, 3k, 300u, are looked for right after each number instead)
         "context": re.compile(trie_pattern(
-            {fold(str(f)) for f in [*before_cur, *after_cur, *big, *small, *latin, *pre_mult,
-                                    *_CFG["keywords"]]
-             + [f for f, _ in periods_before] if f})),
+            {f for f in [*before_cur, *after_cur, *big, *small, *latin, *pre_mult,
+                         *(fold(str(k)) for k in _CFG["keywords"]),
+                         *(f for f, _ in periods_before), *(f for f, _ in periods_after)]
+             if f and not (len(f) == 1 and f.isascii() and f.isalpha())})),
         "before_number": re.compile(
             r"\s?" + (rf"(?:{rev_pm}\s?)?" if rev_pm else "") + rf"{rev_pre}(?![a-z])"),
         "token": re.compile(rf"(?P<n>\d+(?:[.,]\d+)*)|(?P<d>{cjk_num})|(?P<u>{cjk_unit})"),
@@ -149,6 +156,8 @@ _BY_COUNTRY: dict[str, str] = _CFG["default_currency"]["by_country"]
 _SEARCH_LIMIT = 200_000  # pay is stated near the top; a 1 MB post is not read to the end
 _CORE = re.compile(r"\d+|[一二两兩三四五六七八九十万萬만억億千천백百일이삼사오육칠팔구]+")
 _PLAIN = re.compile(r"[\d.,\s]*")
+_UNIT_AFTER = re.compile(r"\s?[a-z](?![a-z])")  # 3k, 300u, 5 m
+_NEAR = 24  # pay words are written at most this far from their number (see _money)
 _PREFIX_CHARS = 16  # the longest currency written before an amount, with its spaces
 
 
@@ -192,8 +201,6 @@ def _parse(text: str, lang: str | None, country: str | None) -> tuple[dict[str, 
     if not text:
         return None
     folded = fold(text)
-    if _P["context"].search(folded) is None:
-        return None
     best: tuple[int, int, dict[str, Any], str] | None = None
     for match in _money(folded):
         candidate = _candidate(match, folded, text, lang, country)
@@ -221,16 +228,23 @@ def _money(folded: str) -> Iterator[re.Match[str]]:
 
     The full pattern has optional parts before the number (a currency sign or code), so
     running it over the whole text would try every position; instead each run of digits or
-    CJK numerals is found first and the full pattern searched only from a few characters
-    before it.
+    CJK numerals is found first, the currency written just before it is read backwards, and
+    the full pattern is matched once from there. Numbers with no pay word, currency or unit
+    within `_NEAR` characters are skipped at once: phone numbers, dates and counts make up
+    most of the numbers in a post.
     """
     money = _P["money"].match
     before = _P["before_number"].match
+    context = _P["context"].search
+    unit_after = _UNIT_AFTER.match
     size = len(folded)
     done = 0
     for hit in _CORE.finditer(folded):
         start = hit.start()
         if start < done:
+            continue
+        if context(folded, max(0, start - _NEAR), hit.end() + _NEAR) is None and not (
+                unit_after(folded, hit.end())):
             continue
         window = folded[max(done, start - _PREFIX_CHARS):start][::-1]
         lead = before(window)
@@ -288,7 +302,7 @@ def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
             high_value *= factor
         low_unit = low_unit or pre_mult
     unit = low_unit or high_unit
-    if not re.search(r"\d", a1) and not (explicit or ((period or keyword) and _HAN.search(a1))):
+    if not _DIGIT.search(a1) and not (explicit or ((period or keyword) and _HAN.search(a1))):
         return None  # 만나서, 천만에요: words, not amounts
     if explicit:
         currency = explicit
@@ -299,8 +313,8 @@ def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
     elif keyword or said_before or (unit and period):
         currency = _default(lang, country) or _implied("만" if _HANGUL.search(text) else None,
                                                         text, lang)
-        digits = re.sub(r"\D", "", a1)
-        if currency is None or (len(digits) >= 7 and not re.search(r"[.,]", a1)):
+        digits = _NOT_DIGIT.sub("", a1)
+        if currency is None or (len(digits) >= 7 and not _SEPARATOR.search(a1)):
             return None  # phone numbers and ids after "contact"/"pay to"
         if currency == "KRW" and not unit and low_value < _MANWON_BELOW:
             low_value *= 10_000  # 월 800 보장: counted in 만원
@@ -308,7 +322,7 @@ def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
                 high_value *= 10_000
     else:
         return None
-    if not explicit and not a2 and re.fullmatch(r"(19|20)\d\d", a1.strip()):
+    if not explicit and not a2 and _YEAR.fullmatch(a1.strip()):
         return None  # a year
     if high_value is None or high_value < low_value:
         high_value = low_value
@@ -390,9 +404,9 @@ def _to_float(raw: str) -> float | None:
         return None
     if "," in raw and "." in raw:
         last = max(raw.rfind(","), raw.rfind("."))
-        whole = re.sub(r"[.,]", "", raw[:last])
+        whole = _SEPARATOR.sub("", raw[:last])
         return float(whole + "." + raw[last + 1:])
-    groups = re.split(r"[.,]", raw)
+    groups = _SEPARATOR.split(raw)
     if len(groups) == 1:
         return float(raw)
     if len(groups) > 2 or len(groups[-1]) == 3:
@@ -404,7 +418,7 @@ def _keyword_before(folded: str, start: int) -> bool:
     """A pay word shortly before the amount, with no other number in between."""
     window = folded[max(0, start - 20):start]
     hits = list(_P["keyword"].finditer(window))
-    return bool(hits) and not re.search(r"\d", window[hits[-1].end():])
+    return bool(hits) and not _DIGIT.search(window[hits[-1].end():])
 
 
 def _period(before: str, after: str) -> tuple[str | None, bool]:

@@ -1,7 +1,8 @@
 """Risk that a post is a recruitment lure: a 0-100 score, a level, and reasons an analyst reads.
 
 Additive points from the indicators (weights in `data/risk_weights.yaml`), minus the
-counter-indicators of an ordinary job ad, squashed to 0-100 so that one more red flag
+counter-indicators of an ordinary job ad, scaled down for posts that read as warnings or
+news (they quote every feature of a lure), squashed to 0-100 so that one more red flag
 always raises the score but never past 100. A Phnom Penh teacher's post that asks for a
 degree and two years' experience stays low; "$3,000, no experience, free flight, Telegram
 only" is high.
@@ -25,6 +26,13 @@ _MEDIUM = float(_W["levels"]["medium"])
 _COUNTRIES = _W["countries"]
 _EVIDENCE_CHARS = 80
 _LURE_CODES = frozenset(_W["indicators"]) - {"vague_employer"}
+# code -> (weight, reason, factor), read once
+_ROWS: dict[str, tuple[float, str, float]] = {
+    code: (float(row["weight"]), str(row["reason"]), float(row.get("factor", 1.0)))
+    for code, row in _TABLE.items()}
+_COMBINATIONS = [(frozenset(c["codes"]), float(c["weight"])) for c in _W.get("combinations", ())]
+_COUNTRY_CODES = frozenset(_COUNTRIES["codes"])
+_COUNTRY_WEIGHT = float(_COUNTRIES["weight"])
 
 
 def score(
@@ -44,30 +52,29 @@ def score(
     extra = counters if counters is not None else getattr(indicators, "aux", ())
     items += [i for i in extra or () if isinstance(i, dict)]
     points = 0.0
+    factor = 1.0
     reasons: list[tuple[float, str]] = []
     seen: set[str] = set()
     for item in items:
         code = item.get("code")
-        row = _TABLE.get(code) if isinstance(code, str) else None
+        row = _ROWS.get(code) if isinstance(code, str) else None
         if row is None or code in seen:
             continue
         seen.add(code)
-        weight = float(row["weight"])
+        weight, reason, scale_by = row
         points += weight
-        reasons.append((weight, _reason(row["reason"], item.get("evidence"))))
-    for combo in _W.get("combinations", ()):
-        if all(code in seen for code in combo["codes"]):
-            points += float(combo["weight"])
-    for code in seen:
-        factor = _TABLE[code].get("factor")
-        if factor is not None and points > 0:
-            points *= float(factor)
-    countries = {loc.get("country") for loc in locations or () if isinstance(loc, dict)}
-    hit = [c for c in _COUNTRIES["codes"] if c in countries]
-    if hit and seen & _LURE_CODES:
-        weight = float(_COUNTRIES["weight"])
-        points += weight
-        reasons.append((weight, _COUNTRIES["reason"]))
+        factor *= scale_by
+        reasons.append((weight, _reason(reason, item.get("evidence"))))
+    for codes, weight in _COMBINATIONS:
+        if codes <= seen:
+            points += weight
+    if points > 0:
+        points *= factor
+    if seen & _LURE_CODES and any(
+            isinstance(loc, dict) and loc.get("country") in _COUNTRY_CODES
+            for loc in locations or ()):
+        points += _COUNTRY_WEIGHT
+        reasons.append((_COUNTRY_WEIGHT, _COUNTRIES["reason"]))
     value = round(100 * (1 - math.exp(-max(points, 0.0) / _SCALE)))
     level = "high" if value >= _HIGH else "medium" if value >= _MEDIUM else "low"
     # strongest first: what raised the score, then what lowered it

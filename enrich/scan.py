@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from functools import lru_cache
+from collections.abc import Callable, Iterable
 from typing import Any
 
 # Digits of the region's scripts (Thai, Lao, Khmer, Burmese, Arabic-Indic, full-width) -> ASCII.
@@ -45,15 +44,31 @@ def _build_table() -> dict[int, str]:
 _TABLE = _build_table()
 
 
-@lru_cache(maxsize=8)
-def fold(text: str) -> str:
-    """Lower case, Latin diacritics and regional digits folded; same length as `text`.
-
-    Cached for a few texts because places, pay and indicators fold the same post in turn.
-    """
+def fold_text(text: str) -> str:
+    """Lower case, Latin diacritics and regional digits folded; same length as `text`."""
     if text.isascii():  # the common case: only case and the backquote to fold
         return text.lower().replace("`", "'")
     return text.translate(_TABLE).lower()
+
+
+_CACHE: dict[str, str] = {}
+_CACHE_CHARS = [0]
+_CACHE_LIMIT = 2_000_000  # characters kept; a batch of posts, not a crawl
+
+
+def fold(text: str) -> str:
+    """`fold_text`, remembered for the posts of a batch: NER, places, pay and indicators fold
+    the same post in turn (NER a whole batch first), and folding is their common cost."""
+    folded = _CACHE.get(text)
+    if folded is None:
+        folded = fold_text(text)
+        if _CACHE_CHARS[0] + len(text) > _CACHE_LIMIT:
+            _CACHE.clear()
+            _CACHE_CHARS[0] = 0
+        if len(text) <= _CACHE_LIMIT // 4:
+            _CACHE[text] = folded
+            _CACHE_CHARS[0] += len(text)
+    return folded
 
 
 def clean(text: Any) -> str:
@@ -81,6 +96,7 @@ def is_word_char(char: str) -> bool:
 
 _WORD_START = r"(?<![0-9a-z\u00c0-\u024f\u1e00-\u1eff])"
 _WORD_END = r"(?![0-9a-z\u00c0-\u024f\u1e00-\u1eff])"
+_FANOUT = 6  # at most this many alternatives tried one after another (see _split)
 _SPACE = "\x00"  # trie key for a space inside a phrase
 _SEPARATORS = r"[\s\-_.·,]*"  # what a space inside a phrase matches in a text
 
@@ -109,21 +125,47 @@ def trie_pattern(
         node[""] = True
     if not root:
         return "(?!)"
+    firsts = sorted(k for k in root if k)
+    if len(firsts) > _FANOUT and "" not in root and _SPACE not in root and not any(
+            start(char) for char in firsts):
+        # Consume the first character with one character set (the engine then skips every
+        # position where no phrase can start), and pick the branch by looking back at it.
+        keyed = [(char, _trie_regex(root[char], char, space, end, start)) for char in firsts]
+        chars = "".join(re.escape(char) for char in firsts)
+        return f"(?:[{chars}](?:{_split(keyed, behind=True)}))"
     return "(?:" + _trie_regex(root, "", space, end, start) + ")"
+
+
+def _split(branches: list[tuple[str, str]], behind: bool = False) -> str:
+    """Alternatives keyed by first character, as a balanced tree of character-set tests.
+
+    The regex engine tries the alternatives of a group one after another; with hundreds of
+    first characters (Hangul, Thai, CJK) that is hundreds of tries at every position. Halving
+    the set with a look-ahead at each level costs about log2(n) tests instead.
+    """
+    if behind and len(branches) == 1:
+        return f"(?<={re.escape(branches[0][0])}){branches[0][1]}"
+    if len(branches) <= _FANOUT and not behind:
+        return "|".join(body for _, body in branches)
+    half = len(branches) // 2
+    left, right = branches[:half], branches[half:]
+    chars = "".join(re.escape(char) for char, _ in left if char != _SPACE)
+    test = f"(?<=[{chars}])" if behind else f"(?=[{chars}])"
+    return f"{test}(?:{_split(left, behind)})|{_split(right, behind)}"
 
 
 def _trie_regex(node: dict[str, Any], last: str, space: str, end: Callable[[str], str],
                 start: Callable[[str], str]) -> str:
-    branches = []
+    keyed = []
     for char in sorted(k for k in node if k):
         head = space if char == _SPACE else re.escape(char)
         lead = start(char) if not last and char != _SPACE else ""
-        branches.append(lead + head + _trie_regex(node[char], char, space, end, start))
-    if "" in node:
-        branches.append(end(last) if last and last != _SPACE else "")
-    if len(branches) == 1:
-        return branches[0]
-    return "(?:" + "|".join(branches) + ")"
+        keyed.append((char, lead + head + _trie_regex(node[char], char, space, end, start)))
+    tail = [end(last) if last and last != _SPACE else ""] if "" in node else []
+    if len(keyed) + len(tail) == 1:
+        return (keyed[0][1] if keyed else tail[0])
+    body = _split(keyed) if keyed else ""
+    return "(?:" + "|".join([body] * bool(keyed) + tail) + ")"
 
 
 def _phrase_end(char: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.query import Query, SearchResult
+from index.query import Daily, Query, SearchResult
 
 
 class IndexError(Exception):
@@ -53,6 +53,11 @@ class Index(abc.ABC):
     @abc.abstractmethod
     def known(self, doc_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """`first_seen`/`last_seen` of those of `doc_ids` already indexed (for upserts)."""
+
+    @abc.abstractmethod
+    def daily_counts(self, days: int) -> tuple[str, str, dict[str, Daily]]:
+        """New posts (by first seen) and high-risk ones per day, over the `days` days up to
+        the newest post: (first day, last day, {"all" | "platform" | "country": Daily})."""
 
     @abc.abstractmethod
     def stats(self) -> dict[str, Any]:

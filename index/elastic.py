@@ -16,7 +16,7 @@ from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
 from elasticsearch import ConnectionError as EsConnectionError
 
 from index.base import Index, IndexError, IndexMissing, IndexUnavailable, UpsertReport
-from index.query import Query, SearchResult, grams, merge_seen, sort_date
+from index.query import Daily, Query, SearchResult, day_window, grams, merge_seen, sort_date
 from lurewatch.document import ENTITY_KINDS
 
 T = TypeVar("T")
@@ -151,7 +151,8 @@ class ElasticIndex(Index):
         for name, value in (("platform", query.platform), ("lang", query.lang),
                             ("risk.level", query.risk_level),
                             ("entities.locations.country", query.country),
-                            ("indicators.code", query.indicator)):
+                            ("indicators.code", query.indicator),
+                            ("cluster_id", query.cluster)):
             if value is not None:
                 filters.append({"term": {name: value}})
         if query.min_risk is not None:
@@ -188,6 +189,34 @@ class ElasticIndex(Index):
             for name, agg in (answer.get("aggregations") or {}).items()
         }
         return SearchResult(answer["hits"]["total"]["value"], hits, facets)
+
+    def daily_counts(self, days: int) -> tuple[str, str, dict[str, Daily]]:
+        newest = self._call(lambda: self.client.search(
+            index=self.name, size=0, aggs={"last": {"max": {"field": "first_seen"}}},
+        ))["aggregations"]["last"].get("value_as_string")
+        start, end = day_window(newest, days)
+        high = {"high": {"filter": {"term": {"risk.level": "high"}}}}
+        splits = {"platform": "platform", "country": "entities.locations.country"}
+        per_day = {
+            "date_histogram": {"field": "first_seen", "calendar_interval": "day",
+                               "format": "yyyy-MM-dd", "min_doc_count": 1},
+            "aggs": {**high, **{split: {"terms": {"field": field, "size": 100}, "aggs": high}
+                                for split, field in splits.items()}},
+        }
+        answer = self._call(lambda: self.client.search(
+            index=self.name, size=0, query={"range": {"first_seen": {"gte": start}}},
+            aggs={"days": per_day},
+        ))
+        out: dict[str, Daily] = {"all": {}, **{split: {} for split in splits}}
+        for bucket in answer["aggregations"]["days"]["buckets"]:
+            when = bucket["key_as_string"]
+            out["all"].setdefault("all", {})[when] = {
+                "posts": bucket["doc_count"], "high": bucket["high"]["doc_count"]}
+            for split in splits:
+                for term in bucket[split]["buckets"]:
+                    out[split].setdefault(term["key"], {})[when] = {
+                        "posts": term["doc_count"], "high": term["high"]["doc_count"]}
+        return start, end, out
 
     def stats(self) -> dict[str, Any]:
         count = self._call(lambda: self.client.count(index=self.name))["count"]

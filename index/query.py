@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from lurewatch.document import ENTITY_KINDS, RISK_LEVELS, utc_iso
@@ -130,6 +130,7 @@ class Query:
     risk_level: str | None = None
     indicator: str | None = None
     since: str | None = None
+    cluster: str | None = None
     entities: list[tuple[str, str]] = field(default_factory=list)
     sort: str = "relevance"
     limit: int = 20
@@ -195,6 +196,16 @@ def countries(doc: dict[str, Any]) -> list[str]:
 
 def indicator_codes(doc: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(i["code"] for i in doc.get("indicators") or [] if i.get("code")))
+
+
+Daily = dict[str, dict[str, dict[str, int]]]
+"""split value -> day (YYYY-MM-DD) -> {"posts": n, "high": m}: see Index.daily_counts."""
+
+
+def day_window(last: str | None, days: int) -> tuple[str, str]:
+    """The `days` days up to the day of `last` (or today), as (first day, last day)."""
+    end = date.fromisoformat(last[:10]) if last else date.today()
+    return (end - timedelta(days=days - 1)).isoformat(), end.isoformat()
 
 
 def merge_seen(new: dict[str, Any], old_first: str | None, old_last: str | None) -> None:

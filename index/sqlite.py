@@ -11,9 +11,11 @@ from typing import Any
 from index.base import Index, IndexError, IndexMissing, UpsertReport
 from index.query import (
     Clause,
+    Daily,
     Query,
     SearchResult,
     countries,
+    day_window,
     entity_terms,
     grams,
     indicator_codes,
@@ -182,6 +184,8 @@ class SqliteIndex(Index):
         terms = entity_terms(doc)
         terms += [("country", c) for c in countries(doc)]
         terms += [("indicator", c) for c in indicator_codes(doc)]
+        if doc.get("cluster_id"):
+            terms.append(("cluster", doc["cluster_id"]))
         db.executemany(
             "INSERT INTO terms (rid, kind, value) VALUES (?, ?, ?)",
             [(rid, kind, value) for kind, value in dict.fromkeys(terms)],
@@ -229,6 +233,8 @@ class SqliteIndex(Index):
             exact.append(("country", query.country))
         if query.indicator:
             exact.append(("indicator", query.indicator))
+        if query.cluster:
+            exact.append(("cluster", query.cluster))
         for kind, value in exact:
             where.append("d.rid IN (SELECT rid FROM terms WHERE kind = ? AND value = ?)")
             params.extend((kind, value))
@@ -271,6 +277,28 @@ class SqliteIndex(Index):
             )
             facets[name] = dict(rows.fetchall())
         return facets
+
+    def daily_counts(self, days: int) -> tuple[str, str, dict[str, Daily]]:
+        db = self._connect(create=False)
+        last = db.execute("SELECT max(first_seen) FROM docs").fetchone()[0]
+        start, end = day_window(last, days)
+        day, high = "substr(d.first_seen, 1, 10)", "sum(d.risk_level = 'high')"
+        queries = {
+            "all": f"SELECT {day}, 'all', count(*), {high} FROM docs d "
+                   "WHERE d.first_seen >= ? GROUP BY 1",
+            "platform": f"SELECT {day}, coalesce(d.platform, '?'), count(*), {high} FROM docs d "
+                        "WHERE d.first_seen >= ? GROUP BY 1, 2",
+            "country": f"SELECT {day}, t.value, count(*), {high} FROM docs d JOIN terms t "
+                       "ON t.rid = d.rid AND t.kind = 'country' WHERE d.first_seen >= ? "
+                       "GROUP BY 1, 2",
+        }
+        out: dict[str, Daily] = {}
+        for split, sql in queries.items():
+            counts: Daily = {}
+            for when, key, posts, high_count in db.execute(sql, (start,)):
+                counts.setdefault(key, {})[when] = {"posts": posts, "high": high_count or 0}
+            out[split] = counts
+        return start, end, out
 
     def stats(self) -> dict[str, Any]:
         db = self._connect(create=False)

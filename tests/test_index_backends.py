@@ -35,6 +35,7 @@ def _docs(crawled_at: str) -> list[dict]:
             crawled_at=crawled_at, first_seen=crawled_at, last_seen=crawled_at,
             entities=entities, risk={"score": score, "level": level, "reasons": []},
             indicators=[{"code": "no_experience", "evidence": "x"}] if score > 50 else [],
+            cluster_id="c1" if doc_id in ("p1", "p2") else doc_id,
         ))
     return docs
 
@@ -118,3 +119,19 @@ def test_unreachable_elasticsearch_names_where_it_tried():
     idx = open_index("http://127.0.0.1:9", es_index="lurewatch-posts")
     with pytest.raises(IndexUnavailable, match=r"127\.0\.0\.1:9.*LUREWATCH_INDEX"):
         idx.search(Query())
+
+
+def test_near_duplicates_by_cluster(index):
+    assert ids(index.search(Query(cluster="c1", sort="newest"))) == ["p1", "p2"]
+    assert ids(index.search(Query(cluster="p3"))) == ["p3"]
+
+
+def test_daily_counts_split_by_platform_and_country(index):
+    first, last, counts = index.daily_counts(7)
+    # every post was first seen on 2026-11-20, the newest day
+    assert (first, last) == ("2026-11-14", "2026-11-20")
+    assert counts["all"] == {"all": {"2026-11-20": {"posts": 4, "high": 2}}}
+    assert counts["platform"] == {"telegram": {"2026-11-20": {"posts": 2, "high": 1}},
+                                  "jobboard": {"2026-11-20": {"posts": 2, "high": 1}}}
+    assert counts["country"] == {"KH": {"2026-11-20": {"posts": 3, "high": 2}},
+                                 "MM": {"2026-11-20": {"posts": 1, "high": 0}}}

@@ -210,7 +210,9 @@ def test_edited_album_poll_and_text_less_posts(items: dict[str, dict[str, Any]])
     poll = items[f"{CHANNEL}/356"]
     assert poll["meta"]["poll"]["question"] == "어떤 지역 공고를 더 보고 싶으세요?"
     assert [o["percent"] for o in poll["meta"]["poll"]["options"]] == ["38%", "12%", "31%", "19%"]
-    assert poll["html"] == ""
+    # a poll without text says what it asks: question and options are the post's words
+    assert poll["html"] == ("<p>어떤 지역 공고를 더 보고 싶으세요?</p><p>프놈펜</p><p>시엠립</p>"
+                            "<p>방콕</p><p>호치민</p>")
     poster = items[f"{CHANNEL}/345"]
     assert poster["html"] == "" and poster["links"] == []
     assert poster["author"] == "김실장"

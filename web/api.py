@@ -13,7 +13,7 @@ from pydantic import StringConstraints
 
 from index.query import FACETS, SORTS, Query, parse_since
 from lurewatch.document import ENTITY_KINDS, RISK_LEVELS
-from web import backends, export, pivots
+from web import export, pivots
 from web.evidence import IMAGE_TYPES, evidence_file, warc_record
 from web.models import (
     Document,
@@ -153,7 +153,7 @@ def entity(
             summary="New and high-risk posts per day, per platform and per destination")
 def overview(db: Stored, days: Annotated[int, Param(ge=1, le=366)] = 90) -> JSONResponse:
     index = db.index()
-    first, last, counts = backends.daily_counts(index, days)
+    first, last, counts = index.daily_counts(days)
     span = (date.fromisoformat(last) - date.fromisoformat(first)).days
     all_days = [(date.fromisoformat(first) + timedelta(d)).isoformat() for d in range(span + 1)]
 

@@ -10,7 +10,6 @@ from collections import Counter
 from typing import Any
 
 from index.query import Query, entity_terms, parse_entity, sort_date
-from web import backends
 from web.store import Store
 
 # Contact points: what ties one recruiter's posts together across boards and channels.
@@ -91,5 +90,6 @@ def near_duplicates(store: Store, doc: dict[str, Any], limit: int = 20) -> list[
     cluster = doc.get("cluster_id")
     if not cluster:
         return []
-    members = backends.cluster_members(store.index(), cluster, limit + 1)
+    members = store.index().search(
+        Query(cluster=cluster, sort="newest", limit=limit + 1, facets=False)).hits
     return [d for d in members if d.get("id") != doc.get("id")][:limit]

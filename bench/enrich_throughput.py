@@ -1,0 +1,91 @@
+"""Benchmark: enrichment throughput on one core, with NER off and on, against spaCy's own NER.
+
+    .venv/bin/python bench/enrich_throughput.py [--posts 10000]
+
+The posts are a fixed set made from the labelled posts in tests/data/eval_posts.jsonl: post i
+is labelled post (i mod n) followed by labelled post (31 i + 7 mod n), so that the set is
+deterministic, multilingual and without exact repeats. The process is pinned to one core.
+
+Figures (DESIGN.md targets): posts/s with NER off (>= 2,000); posts/s with NER on, and its
+ratio to spaCy's `nlp.pipe` running NER alone on the same posts (>= 0.8). lurewatch sends only
+English-language posts to the English model (it mislabels other scripts), so the run also
+reports spaCy's rate on that English share, for the reader who wants that comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def corpus(count: int) -> list[dict]:
+    lines = (ROOT / "tests" / "data" / "eval_posts.jsonl").read_text("utf-8").splitlines()
+    texts = [json.loads(line)["text"] for line in lines if line.strip()]
+    n = len(texts)
+    return [{"id": f"bench-{i}", "platform": "telegram",
+             "text": texts[i % n] + "\n" + texts[(31 * i + 7) % n]} for i in range(count)]
+
+
+def rate(run, docs: list[dict]) -> float:
+    began = time.perf_counter()
+    run(docs)
+    return len(docs) / (time.perf_counter() - began)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=10000)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+
+    from enrich import Enricher
+    from enrich.ner import _UNUSED, MODEL_PACKAGE, _is_english, _mask
+
+    docs = corpus(args.posts)
+    warm = docs[:200]
+
+    def enrich_all(ner: bool):
+        enricher = Enricher(ner=ner)
+        list(enricher.enrich_many(warm))  # load models and data outside the timing
+
+        def run(batch: list[dict]) -> None:
+            for _ in enricher.enrich_many(batch):
+                pass
+        return run
+
+    off = rate(enrich_all(False), docs)
+    on = rate(enrich_all(True), docs)
+
+    nlp = __import__(MODEL_PACKAGE).load(exclude=_UNUSED)
+    list(nlp.pipe(d["text"] for d in warm))
+
+    def spacy_alone(batch: list[dict]) -> None:
+        for _ in nlp.pipe((d["text"] for d in batch), batch_size=64):
+            pass
+
+    alone = rate(spacy_alone, docs)
+    english = [d for d in docs if _is_english(_mask(d["text"]))]
+    alone_english = rate(spacy_alone, english) if english else float("nan")
+
+    print(f"posts: {len(docs)} (English share sent to the model: {len(english)}), one core")
+    print(f"enrich, NER off:           {off:8.0f} posts/s  (target >= 2000)")
+    print(f"enrich, NER on:            {on:8.0f} posts/s")
+    print(f"spaCy NER alone, all:      {alone:8.0f} posts/s")
+    print(f"spaCy NER alone, English:  {alone_english:8.0f} posts/s  (the posts the model reads)")
+    print(f"ratio NER on / spaCy NER alone: {on / alone:.2f}  (target >= 0.8)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
