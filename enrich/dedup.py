@@ -78,11 +78,17 @@ def _normal_table() -> np.ndarray:
 
 
 _NORMAL = _normal_table()
+# the same mapping for ASCII text, where str.translate takes a fast path
+_ASCII = {code: (None if _NORMAL[code] == _DROP else chr(_NORMAL[code])) for code in range(128)}
 
 
 def _units(text: str) -> np.ndarray:
     """The normalised text as UTF-16 units: mapped, symbols dropped, runs of spaces single."""
-    raw = clean(text)[:MAX_CHARS].encode("utf-16-le", "surrogatepass")
+    text = clean(text)[:MAX_CHARS]
+    if text.isascii():
+        plain = " ".join(text.translate(_ASCII).split())
+        return np.frombuffer(plain.encode("utf-16-le"), dtype="<u2")
+    raw = text.encode("utf-16-le", "surrogatepass")
     units = _NORMAL[np.frombuffer(raw, dtype="<u2")]
     units = units[units != _DROP]
     if len(units) == 0:
@@ -228,6 +234,10 @@ class Clusterer:
                 candidates.update(hit)
         if not candidates:
             return None
+        if len(candidates) == 1:  # the usual case: one earlier copy
+            row = candidates.pop()
+            agree = int(np.count_nonzero(self._sigs[row] == sig))
+            return (row, agree / NUM_PERM) if agree >= self.threshold * NUM_PERM else None
         rows = sorted(candidates)  # arrival order: the earliest near-duplicate comes first
         agree = np.count_nonzero(self._sigs[rows] == sig, axis=1)
         good = np.flatnonzero(agree >= self.threshold * NUM_PERM)

@@ -37,6 +37,8 @@ SIGNALS: tuple[str, ...] = tuple(_DATA["signals"])
 
 _MESSENGERS = ("telegram", "whatsapp", "line", "kakao", "wechat")
 _MAX_EVIDENCE = 3
+_WINDOW = 48  # characters around a trigger word that its code's patterns look at
+_TRIGGER = "?"  # marks a scan hit that only says a code's patterns are worth running
 _SCAN_LIMIT = 200_000  # lures say what they are near the top; 1 MB posts are not read whole
 _SKILLED = ("degree_required", "experience_required")
 # Codes that say the post offers work; without one (or stated pay) a post is no job ad, and
@@ -57,7 +59,39 @@ class Signals(list):
         self.aux = list(aux)
 
 
-_Patterns = list[tuple[str, re.Pattern[str] | None, list[re.Pattern[str]]]]
+class _Trigger:
+    """When a code's patterns are worth running: one of its words was found by the phrase
+    scan (with a number close by, for ages and years of experience), and then only the
+    patterns that contain that word (a Korean age pattern for 세, not the Thai ones), and only
+    around it. Far cheaper than running a dozen patterns over every post."""
+
+    def __init__(self, spec: dict[str, Any] | None, patterns: list[str]) -> None:
+        spec = spec or {}
+        self.words = [fold(str(w)) for w in spec.get("words", ())]
+        self.near = re.compile(spec["near"]) if spec.get("near") else None
+        self.within = int(spec.get("within", 0))
+        compiled = [re.compile(p) for p in patterns]
+        self.every = [rx for rx, p in zip(compiled, patterns, strict=True)
+                      if not any(w in p for w in self.words)]
+        self.by_word = {w: [rx for rx, p in zip(compiled, patterns, strict=True) if w in p]
+                        for w in self.words}
+
+    def runs(self, folded: str, found: list[tuple[int, int, str]],
+             ) -> list[tuple[re.Pattern[str], int, int]]:
+        """(pattern, start, end): what to run where."""
+        if not self.words:
+            return [(rx, 0, len(folded)) for rx in self.every]
+        out: list[tuple[re.Pattern[str], int, int]] = []
+        for start, end, word in found:
+            if self.near is not None and self.near.search(
+                    folded, max(0, start - self.within), end + self.within) is None:
+                continue
+            low, high = max(0, start - _WINDOW), min(len(folded), end + _WINDOW)
+            out.extend((rx, low, high) for rx in self.by_word.get(word, []) + self.every)
+        return out
+
+
+_Patterns = list[tuple[str, _Trigger]]
 
 
 def _build() -> tuple[PhraseScanner, _Patterns]:
@@ -73,8 +107,11 @@ def _build() -> tuple[PhraseScanner, _Patterns]:
             # a code's patterns run only where its trigger word is (most posts have none); each
             # is its own regex, so that its first literal or digit lets the engine skip ahead
             if spec.get("patterns"):
-                trigger = re.compile(spec["trigger"]) if spec.get("trigger") else None
-                patterns.append((code, trigger, [re.compile(p) for p in spec["patterns"]]))
+                trigger = _Trigger(spec.get("trigger"), spec["patterns"])
+                patterns.append((code, trigger))
+                for word in trigger.words:  # found by the same scan, under a marked code
+                    key = " ".join(word.split())
+                    codes_of.setdefault(key, []).append(f"{_TRIGGER}{code}{_TRIGGER}{word}")
     pairs: list[tuple[str, tuple[str, ...] | None]] = [
         (phrase, tuple(codes)) for phrase, codes in codes_of.items()]
     pairs.extend((str(form), None) for form in _DATA.get("stop", ()))
@@ -148,21 +185,28 @@ def _scan_text(text: str, hits: dict[str, list[str]]) -> list[tuple[int | None, 
     """Phrases and patterns found, into `hits`; age bands returned for `_age` to judge."""
     ages: list[tuple[int | None, int | None, str]] = []
     folded = fold(text)
+    triggered: dict[str, list[tuple[int, int, str]]] = {}
     for start, end, codes in _SCANNER.scan(folded):
-        words = snippet(text, start, end)
         for code in codes:
-            _add(hits, code, words)
-    for code, trigger, regexes in _PATTERNS:
-        if trigger is not None and trigger.search(folded) is None:
-            continue
-        for match in (m for regex in regexes for m in regex.finditer(folded)):
-            words = snippet(text, *match.span())
-            if code == "age_limit":
-                groups = match.groupdict()
-                lo, hi = groups.get("lo"), groups.get("hi")
-                ages.append((int(lo) if lo else None, int(hi) if hi else None, words))
+            if code[0] == _TRIGGER:
+                _, name, word = code.split(_TRIGGER, 2)
+                triggered.setdefault(name, []).append((start, end, word))
             else:
-                _add(hits, code, words)
+                _add(hits, code, snippet(text, start, end))
+    for code, trigger in _PATTERNS:
+        seen: set[tuple[int, int]] = set()
+        for regex, low, high in trigger.runs(folded, triggered.get(code, [])):
+            for match in regex.finditer(folded, low, high):
+                if match.span() in seen:
+                    continue
+                seen.add(match.span())
+                words = snippet(text, *match.span())
+                if code == "age_limit":
+                    groups = match.groupdict()
+                    lo, hi = groups.get("lo"), groups.get("hi")
+                    ages.append((int(lo) if lo else None, int(hi) if hi else None, words))
+                else:
+                    _add(hits, code, words)
     return ages
 
 
@@ -230,8 +274,7 @@ def _contact(entities: dict[str, Any], organizations: list[str],
     emails = [e for e in entities.get("emails") or [] if isinstance(e, str)]
     domains = [d.lower() for d in entities.get("domains") or [] if isinstance(d, str)]
     own_mail = [e for e in emails if _domain(e) not in _FREE_MAIL]
-    websites = [d for d in domains if d not in _MESSENGER_DOMAINS and d not in _FREE_MAIL
-                and not any(d.endswith("." + m) for m in _MESSENGER_DOMAINS)]
+    websites = [d for d in domains if d not in _MESSENGER_DOMAINS and d not in _FREE_MAIL]
     mentions = hits.pop("offplatform_contact", [])
     if (handles or mentions) and not own_mail and not websites:
         hits["offplatform_contact"] = mentions + handles

@@ -116,13 +116,6 @@ def _build() -> dict[str, Any]:
     phrase_rows = _CFG.get("phrases", {}) or {}
     return {
         "money": re.compile(pattern),
-        # anything that can make a number pay: without one of these a post states no pay
-        # (one-letter Latin forms, 3k, 300u, are looked for right after each number instead)
-        "context": re.compile(trie_pattern(
-            {f for f in [*before_cur, *after_cur, *big, *small, *latin, *pre_mult,
-                         *(fold(str(k)) for k in _CFG["keywords"]),
-                         *(f for f, _ in periods_before), *(f for f, _ in periods_after)]
-             if f and not (len(f) == 1 and f.isascii() and f.isalpha())})),
         "before_number": re.compile(
             r"\s?" + (rf"(?:{rev_pm}\s?)?" if rev_pm else "") + rf"{rev_pre}(?![a-z])"),
         "token": re.compile(rf"(?P<n>\d+(?:[.,]\d+)*)|(?P<d>{cjk_num})|(?P<u>{cjk_unit})"),
@@ -142,6 +135,8 @@ def _build() -> dict[str, Any]:
             "(?P<p>" + _alt((f for f, _ in periods_before), guard=False) + ")"),
         "before_map": before_map,
         "keyword": re.compile(_alt(_CFG["keywords"], guard=False)),
+        "pay_word": re.compile(_alt([*_CFG["keywords"], *(f for f, _ in periods_before)],
+                                    guard=False)),
         "phrases": {_key(fold(k)): v for k, v in phrase_rows.items()},
         "phrase_rx": re.compile(_alt(phrase_rows, guard=False)) if phrase_rows else None,
     }
@@ -154,10 +149,9 @@ _MANWON_BELOW = float(_CFG["krw_manwon_below"])
 _BY_LANG: dict[str, str] = _CFG["default_currency"]["by_lang"]
 _BY_COUNTRY: dict[str, str] = _CFG["default_currency"]["by_country"]
 _SEARCH_LIMIT = 200_000  # pay is stated near the top; a 1 MB post is not read to the end
-_CORE = re.compile(r"\d+|[一二两兩三四五六七八九十万萬만억億千천백百일이삼사오육칠팔구]+")
+# one character set, so that the engine skips to the next number in a single step
+_CORE = re.compile(r"[\d一二两兩三四五六七八九十万萬만억億千천백百일이삼사오육칠팔구]+")
 _PLAIN = re.compile(r"[\d.,\s]*")
-_UNIT_AFTER = re.compile(r"\s?[a-z](?![a-z])")  # 3k, 300u, 5 m
-_NEAR = 24  # pay words are written at most this far from their number (see _money)
 _PREFIX_CHARS = 16  # the longest currency written before an amount, with its spaces
 
 
@@ -229,22 +223,15 @@ def _money(folded: str) -> Iterator[re.Match[str]]:
     The full pattern has optional parts before the number (a currency sign or code), so
     running it over the whole text would try every position; instead each run of digits or
     CJK numerals is found first, the currency written just before it is read backwards, and
-    the full pattern is matched once from there. Numbers with no pay word, currency or unit
-    within `_NEAR` characters are skipped at once: phone numbers, dates and counts make up
-    most of the numbers in a post.
+    the full pattern is matched once from there.
     """
     money = _P["money"].match
     before = _P["before_number"].match
-    context = _P["context"].search
-    unit_after = _UNIT_AFTER.match
     size = len(folded)
     done = 0
     for hit in _CORE.finditer(folded):
         start = hit.start()
         if start < done:
-            continue
-        if context(folded, max(0, start - _NEAR), hit.end() + _NEAR) is None and not (
-                unit_after(folded, hit.end())):
             continue
         window = folded[max(done, start - _PREFIX_CHARS):start][::-1]
         lead = before(window)
@@ -278,11 +265,11 @@ def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
             if explicit:
                 break
     pre_mult = match.groupdict().get("pm")
+    if not (explicit or pre_mult) and _PLAIN.fullmatch(a1 + " " + (a2 or "")) and (
+            _P["pay_word"].search(folded, max(0, start - 20), start) is None):
+        return None  # a bare number with no pay word before it: most numbers in a post
     period, said_before = _period(folded[max(0, start - 14):start], folded[end:end + 16])
     keyword = _keyword_before(folded, start)
-    if not (explicit or pre_mult or keyword or said_before) and _PLAIN.fullmatch(
-            a1 + " " + (a2 or "")):
-        return None  # a bare number with nothing saying it is pay: most numbers in a post
     low_value, low_unit = _amount(a1)
     if low_value is None:
         return None

@@ -51,24 +51,37 @@ def fold_text(text: str) -> str:
     return text.translate(_TABLE).lower()
 
 
-_CACHE: dict[str, str] = {}
-_CACHE_CHARS = [0]
-_CACHE_LIMIT = 2_000_000  # characters kept; a batch of posts, not a crawl
+class TextMemo:
+    """Results remembered for the texts of a batch, up to a number of characters of text.
+
+    The steps of enrichment read the same post in turn (NER a whole batch first), so what
+    one step computes from a text (its folded form, the places in it) is kept for the next.
+    """
+
+    def __init__(self, limit: int = 2_000_000) -> None:
+        self.limit = limit
+        self.chars = 0
+        self.values: dict[str, Any] = {}
+
+    def get(self, text: str, compute: Callable[[str], Any]) -> Any:
+        value = self.values.get(text)
+        if value is None:
+            value = compute(text)
+            if self.chars + len(text) > self.limit:
+                self.values.clear()
+                self.chars = 0
+            if len(text) <= self.limit // 4:
+                self.values[text] = value
+                self.chars += len(text)
+        return value
+
+
+_FOLDED = TextMemo()
 
 
 def fold(text: str) -> str:
-    """`fold_text`, remembered for the posts of a batch: NER, places, pay and indicators fold
-    the same post in turn (NER a whole batch first), and folding is their common cost."""
-    folded = _CACHE.get(text)
-    if folded is None:
-        folded = fold_text(text)
-        if _CACHE_CHARS[0] + len(text) > _CACHE_LIMIT:
-            _CACHE.clear()
-            _CACHE_CHARS[0] = 0
-        if len(text) <= _CACHE_LIMIT // 4:
-            _CACHE[text] = folded
-            _CACHE_CHARS[0] += len(text)
-    return folded
+    """`fold_text`, remembered for the posts of a batch (see TextMemo)."""
+    return _FOLDED.get(text, fold_text)
 
 
 def clean(text: Any) -> str:

@@ -6,7 +6,6 @@ that `--entity KIND:VALUE` names, and how a post's stable id is made.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
@@ -36,40 +35,43 @@ ENTITY_KINDS: dict[str, tuple[str, str | None]] = {
 
 RISK_LEVELS: tuple[str, ...] = ("low", "medium", "high")
 
-_EMPTY: dict[str, Any] = {
-    "id": None,
-    "platform": None,
-    "source": None,
-    "url": None,
-    "title": None,
-    "text": "",
-    "lang": "und",
-    "lang_confidence": 0.0,
-    "posted_at": None,
-    "crawled_at": None,
-    "first_seen": None,
-    "last_seen": None,
-    "author": None,
-    "entities": {name: [] for name in ENTITY_FIELDS},
-    "salary": None,
-    "indicators": [],
-    "risk": {"score": 0, "level": "low", "reasons": []},
-    "cluster_id": None,
-    "evidence": {"warc": None, "record_id": None, "sha256": None, "screenshot": None},
-    # Facts a source shows beyond the fixed fields (views, employer as written, job
-    # location as written, ...): kept so that nothing a page carried is thrown away.
-    "meta": {},
-}
+def _empty() -> dict[str, Any]:
+    """A document with every field at its "unknown" value (fresh lists and dicts each time)."""
+    return {
+        "id": None,
+        "platform": None,
+        "source": None,
+        "url": None,
+        "title": None,
+        "text": "",
+        "lang": "und",
+        "lang_confidence": 0.0,
+        "posted_at": None,
+        "crawled_at": None,
+        "first_seen": None,
+        "last_seen": None,
+        "author": None,
+        "entities": {name: [] for name in ENTITY_FIELDS},
+        "salary": None,
+        "indicators": [],
+        "risk": {"score": 0, "level": "low", "reasons": []},
+        "cluster_id": None,
+        "evidence": {"warc": None, "record_id": None, "sha256": None, "screenshot": None},
+        # Facts a source shows beyond the fixed fields (views, employer as written, job
+        # location as written, ...): kept so that nothing a page carried is thrown away.
+        "meta": {},
+    }
 
-FIELDS: tuple[str, ...] = tuple(_EMPTY)
+
+FIELDS: tuple[str, ...] = tuple(_empty())
 
 
 def new_document(**fields: Any) -> dict[str, Any]:
     """Return a complete document: every field present, the given ones filled in."""
-    unknown = set(fields) - set(_EMPTY)
+    doc = _empty()
+    unknown = set(fields) - set(doc)
     if unknown:
         raise ValueError(f"not document fields: {', '.join(sorted(unknown))}")
-    doc = copy.deepcopy(_EMPTY)
     for name, value in fields.items():
         if name in ("entities", "evidence", "risk") and value is not None:
             doc[name].update(value)
@@ -80,7 +82,7 @@ def new_document(**fields: Any) -> dict[str, Any]:
 
 def complete(doc: dict[str, Any]) -> dict[str, Any]:
     """Fill in whatever fields a (possibly partial) document lacks, keeping the rest."""
-    known = {k: v for k, v in doc.items() if k in _EMPTY}
+    known = {k: v for k, v in doc.items() if k in FIELDS}
     return new_document(**known)
 
 
