@@ -100,7 +100,7 @@ def _build() -> dict[str, Any]:
     # the currency and multiplier written before an amount, read backwards from the number
     rev_pre = _alt((f[::-1] for f in before_cur), guard=False)
     rev_pm = _alt((f[::-1] for f in pre_mult), guard=False) if pre_mult else None
-    pm = rf"(?:(?P<pm>{_alt(pre_mult, guard=False)})\s?)?" if pre_mult else ""
+    pm = rf"(?:(?P<pm>{_alt(pre_mult, guard=False)})\s?)?" if pre_mult else "(?P<pm>(?!))?"
     pattern = (
         rf"(?P<pre>{pre})?\s?{pm}(?P<a1>{amount})\s?(?P<c1>{post})?"
         rf"(?:\s*{seps}\s*(?P<pre2>{pre})?\s?(?P<a2>{amount})\s?(?P<c2>{post})?"
@@ -143,6 +143,10 @@ def _build() -> dict[str, Any]:
 
 
 _P = _build()
+_BEFORE_CUR: dict[str, str] = _P["before_cur"]
+_AFTER_CUR: dict[str, str] = _P["after_cur"]
+# the money pattern's groups, read in one call
+_GROUPS = ("pre", "a1", "c1", "pre2", "a2", "c2", "pre3", "a3", "c3", "pm")
 _BOUNDS = tuple(float(b) for b in _CFG["usd_month_bounds"])
 _YEARLY_FROM = float(_CFG["yearly_from_usd"])
 _MANWON_BELOW = float(_CFG["krw_manwon_below"])
@@ -249,25 +253,24 @@ def _money(folded: str) -> Iterator[re.Match[str]]:
 def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
                country: str | None) -> tuple[int, dict[str, Any]] | None:
     start, end = match.span()
-    a1 = match.group("a1")
-    a2 = match.group("a2") or match.group("a3")
+    pre, a1, c1, pre2, a2, c2, pre3, a3, c3, pre_mult = match.group(*_GROUPS)
+    a2 = a2 or a3
     if not a1:
         return None
-    first = match.start("pre") if match.group("pre") else match.start("a1")
+    first = match.start("pre") if pre else match.start("a1")
     if first > 0 and folded[first - 1] in "+#@":
         return None  # +855 12 345 678, #1000, @user2000
-    explicit = None
-    for key, table in (("pre", "before_cur"), ("c1", "after_cur"), ("pre2", "before_cur"),
-                       ("c2", "after_cur"), ("pre3", "before_cur"), ("c3", "after_cur")):
-        form = match.group(key)
-        if form:
-            explicit = _P[table].get(_key(form))
-            if explicit:
-                break
-    pre_mult = match.groupdict().get("pm")
-    if not (explicit or pre_mult) and _PLAIN.fullmatch(a1 + " " + (a2 or "")) and (
+    if not (pre or c1 or pre2 or c2 or pre3 or c3 or pre_mult) and _PLAIN.fullmatch(
+            a1 + " " + (a2 or "")) and (
             _P["pay_word"].search(folded, max(0, start - 20), start) is None):
         return None  # a bare number with no pay word before it: most numbers in a post
+    explicit = None
+    for form, table in ((pre, _BEFORE_CUR), (c1, _AFTER_CUR), (pre2, _BEFORE_CUR),
+                        (c2, _AFTER_CUR), (pre3, _BEFORE_CUR), (c3, _AFTER_CUR)):
+        if form:
+            explicit = table.get(_key(form))
+            if explicit:
+                break
     period, said_before = _period(folded[max(0, start - 14):start], folded[end:end + 16])
     keyword = _keyword_before(folded, start)
     low_value, low_unit = _amount(a1)

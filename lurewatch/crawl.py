@@ -21,18 +21,18 @@ def project_settings(**overrides: Any) -> Settings:
 
 def run_crawls(
     crawls: list[tuple[str, dict[str, str]]], **overrides: Any,
-) -> dict[str, dict[str, Any]]:
+) -> list[dict[str, Any]]:
     """Run the given (spider name, arguments) crawls together, in this process, to the end.
 
-    Returns each crawl's Scrapy stats, keyed by spider name. Twisted's reactor runs once per
+    Returns each crawl's Scrapy stats, in the order given. Twisted's reactor runs once per
     process, so this is for one-shot commands; the scheduler runs each crawl in a process
     of its own.
     """
-    process = CrawlerProcess(project_settings(**overrides), install_root_handler=True)
+    process = CrawlerProcess(project_settings(**overrides))
     crawlers = []
     for name, arguments in crawls:
         crawler = process.create_crawler(name)
         crawlers.append(crawler)
         process.crawl(crawler, **arguments)
     process.start()
-    return {c.spider.name if c.spider else "?": c.stats.get_stats() for c in crawlers}
+    return [crawler.stats.get_stats() for crawler in crawlers]

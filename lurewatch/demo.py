@@ -33,14 +33,16 @@ def run_demo(ner: bool = True, out: Any = None) -> int:
         out.write("crawling every source (this takes a minute; spaCy NER is "
                   f"{'on' if ner else 'off'})...\n")
         out.flush()
-        stats = run_crawls(demo_crawls(urls), LOG_LEVEL="WARNING", LUREWATCH_NER=ner)
+        crawls = demo_crawls(urls)
+        stats = run_crawls(crawls, LOG_LEVEL="WARNING", LUREWATCH_NER=ner)
     finally:
         for server in servers.values():
             server.stop()
 
-    for spider, values in stats.items():
+    for (spider, arguments), values in zip(crawls, stats, strict=True):
+        where = next(v for k, v in arguments.items() if k != "source")
         out.write(
-            f"  {spider}: {values.get('downloader/response_count', 0)} pages fetched, "
+            f"  {spider} {where}: {values.get('downloader/response_count', 0)} pages fetched, "
             f"{values.get('item_scraped_count', 0)} posts, "
             f"{values.get('lurewatch/indexed_new', 0)} new in the index, "
             f"{values.get('lurewatch/spooled', 0)} spooled, "
