@@ -3,8 +3,9 @@
     .venv/bin/python bench/enrich_throughput.py [--posts 10000]
 
 The posts are a fixed set made from the labelled posts in tests/data/eval_posts.jsonl: post i
-is labelled post (i mod n) followed by labelled post (31 i + 7 mod n), so that the set is
-deterministic, multilingual and without exact repeats. The process is pinned to one core.
+is labelled post (i mod n) followed by labelled post ((i // n + 31 i + 7) mod n), so that the
+set is deterministic, multilingual and without exact repeats (each half does recur, as a
+recruiter's boilerplate does). The process is pinned to one core.
 
 Figures (DESIGN.md targets): posts/s with NER off (>= 2,000); posts/s with NER on, and its
 ratio to spaCy's `nlp.pipe` running NER alone on the same posts (>= 0.8). lurewatch sends only
@@ -32,8 +33,11 @@ def corpus(count: int) -> list[dict]:
     lines = (ROOT / "tests" / "data" / "eval_posts.jsonl").read_text("utf-8").splitlines()
     texts = [json.loads(line)["text"] for line in lines if line.strip()]
     n = len(texts)
+    # post i joins labelled posts i mod n and (i // n + 31 i + 7) mod n: no pair repeats
+    # before n * n posts
     return [{"id": f"bench-{i}", "platform": "telegram",
-             "text": texts[i % n] + "\n" + texts[(31 * i + 7) % n]} for i in range(count)]
+             "text": texts[i % n] + "\n" + texts[(i // n + 31 * i + 7) % n]}
+            for i in range(count)]
 
 
 def rate(run, docs: list[dict]) -> float:

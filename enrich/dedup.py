@@ -1,11 +1,10 @@
 """Near-duplicate clusters: the same ad reposted, lightly edited, or copied to another platform.
 
 MinHash (one permutation, 64 bins) over character 4-grams of a normalised text (case,
-diacritics, punctuation, emoji
-and digits folded, so a new phone number or pay figure is a light edit; characters rather
-than words, so Thai, Khmer and Chinese without spaces work the same as English), with
-locality-sensitive banding (16 bands of 4 hashes) so that each new post is compared only with
-the few earlier posts that share a band, however many have arrived.
+diacritics, punctuation, emoji and digits folded, so a new phone number or pay figure is a
+light edit; characters rather than words, so Thai, Khmer and Chinese without spaces work the
+same as English), with locality-sensitive banding (16 bands of 4 values) so that each new
+post is compared only with the few earlier posts that share a band, however many arrived.
 
 Why MinHash and not SimHash: on posts of a few hundred characters a 64-bit SimHash puts a
 light repost (Jaccard ~0.8) and a different ad on the same template (Jaccard ~0.5) about 8
@@ -32,12 +31,10 @@ BANDS = 16
 ROWS = NUM_PERM // BANDS
 SHINGLE = 4          # characters (UTF-16 units) per shingle: four fill one 64-bit word
 THRESHOLD = 0.6      # estimated Jaccard similarity at or above which two posts are one ad
-VARIANT = 0.85      # a match less similar than this is indexed too, to follow a drifting ad
+VARIANT = 0.85       # a match less similar than this is indexed too, to follow a drifting ad
 MIN_CHARS = 12       # shorter normalised texts are too little to compare: own cluster
 MAX_CHARS = 20_000   # a post's identity is in its first pages; 1 MB posts are cut here
 STATE_VERSION = 1
-
-
 
 # Fixed hash constants (not random per run): signatures stay comparable across processes.
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

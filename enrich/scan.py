@@ -1,10 +1,10 @@
-"""Text folding and one-pass phrase scanning shared by the gazetteer, pay and indicator steps.
+"""Text folding and phrase scanning shared by the places, pay, NER, indicator and dedup steps.
 
 Why this exists: enrichment must cost next to nothing beside NER, so every data file of
-phrases is compiled once into a single trie-shaped regular expression (one scan per text,
-like Aho-Corasick) over a *folded* copy of the text. Folding is one `str.translate` plus
-`lower()` that keeps every character at its offset, so a match in the folded text points at
-the same span of the original, and evidence can quote the words exactly as written.
+phrases is compiled once into trie-shaped regular expressions (one pass per text and script
+family, like Aho-Corasick) over a *folded* copy of the text. Folding is one `str.translate`
+plus `lower()` that keeps every character at its offset, so a match in the folded text points
+at the same span of the original, and evidence can quote the words exactly as written.
 """
 
 from __future__ import annotations
