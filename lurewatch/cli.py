@@ -257,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add(name: str, handler: Callable[[argparse.Namespace], int], help_: str,
-            parent: Any = sub) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help_, description=help_)
+            parent: Any = sub, **options: Any) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_, description=help_, **options)
         p.set_defaults(handler=handler)
         return p
 
@@ -309,15 +309,19 @@ def build_parser() -> argparse.ArgumentParser:
     evidence.add_argument("doc_id", metavar="DOC_ID")
     evidence.add_argument("--head", action="store_true", help="status line and headers only")
 
-    evaluate = add("evaluate", cmd_evaluate, "score the enrichment on a labelled set "
-                   "(see `lurewatch evaluate -- --help`)")
-    evaluate.add_argument("rest", nargs=argparse.REMAINDER)
+    # Its options are enrich.evaluate's own (`lurewatch evaluate --help` shows them).
+    add("evaluate", cmd_evaluate, "score the enrichment on a labelled set: precision/recall "
+        "per contact kind, language accuracy, risk ROC AUC", add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "evaluate":
+        args.rest = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return args.handler(args)
     except UsageError as exc:
