@@ -172,13 +172,15 @@ class Clusterer:
             sig = None
         cluster = doc_id
         index_it = sig is not None
+        keys = None
         if sig is not None:
-            match = self._earliest_match(sig, _band_keys(sig.tobytes()))
+            keys = _band_keys(sig.tobytes())
+            match = self._earliest_match(sig, keys)
             if match is not None:
                 best, similarity = match
                 cluster = self._clusters[best]
                 index_it = similarity < VARIANT
-        self._add(doc_id, cluster, sig, index_it)
+        self._add(doc_id, cluster, sig, index_it, keys)
         return cluster
 
     def cluster_of(self, doc_id: str) -> str | None:
@@ -236,14 +238,16 @@ class Clusterer:
             agree = int(np.count_nonzero(self._sigs[row] == sig))
             return (row, agree / NUM_PERM) if agree >= self.threshold * NUM_PERM else None
         rows = sorted(candidates)  # arrival order: the earliest near-duplicate comes first
-        agree = np.count_nonzero(self._sigs[rows] == sig, axis=1)
+        # (take and a sum of booleans: about half the cost of fancy indexing + count_nonzero)
+        agree = (self._sigs.take(rows, axis=0) == sig).sum(axis=1)
         good = np.flatnonzero(agree >= self.threshold * NUM_PERM)
         if not len(good):
             return None
         first = int(good[0])
         return rows[first], float(agree[first]) / NUM_PERM
 
-    def _add(self, doc_id: str, cluster: str, sig: np.ndarray | None, index_it: bool) -> None:
+    def _add(self, doc_id: str, cluster: str, sig: np.ndarray | None, index_it: bool,
+             keys: list[bytes] | None = None) -> None:
         index = len(self._ids)
         if index >= len(self._sigs):
             grown = np.zeros((len(self._sigs) * 2, NUM_PERM), dtype=np.uint32)
@@ -256,7 +260,8 @@ class Clusterer:
         if sig is not None:
             self._sigs[index] = sig
             if index_it:
-                for band, key in zip(self._bands, _band_keys(sig.tobytes()), strict=True):
+                keys = keys or _band_keys(sig.tobytes())
+                for band, key in zip(self._bands, keys, strict=True):
                     band.setdefault(key, []).append(index)
 
 

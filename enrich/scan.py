@@ -44,11 +44,33 @@ def _build_table() -> dict[int, str]:
 _TABLE = _build_table()
 
 
+def _runs_class(codes: Iterable[int]) -> str:
+    """A regex for runs of the given code points (a character class of ranges, repeated)."""
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "[" + "".join(
+        re.escape(chr(lo)) + ("-" + re.escape(chr(hi)) if hi > lo else "") for lo, hi in ranges
+    ) + "]+"
+
+
+# Only runs of characters the table changes are translated: in Thai, Korean or Chinese text
+# that is a few digits, while `str.translate` with a dict costs a lookup for every character.
+_TO_FOLD = re.compile(_runs_class(_TABLE))
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_TABLE)
+
+
 def fold_text(text: str) -> str:
     """Lower case, Latin diacritics and regional digits folded; same length as `text`."""
     if text.isascii():  # the common case: only case and the backquote to fold
         return text.lower().replace("`", "'")
-    return text.translate(_TABLE).lower()
+    return _TO_FOLD.sub(_fold_run, text).lower()
 
 
 class TextMemo:
@@ -107,7 +129,7 @@ def is_word_char(char: str) -> bool:
     return char.isalpha() and (code < 0x0250 or 0x1E00 <= code < 0x1F00)
 
 
-_WORD_START = r"(?<![0-9a-z\u00c0-\u024f\u1e00-\u1eff])"
+_WORD_CHARS = r"[0-9a-z\u00c0-\u024f\u1e00-\u1eff]"
 _WORD_END = r"(?![0-9a-z\u00c0-\u024f\u1e00-\u1eff])"
 _FANOUT = 6  # at most this many alternatives tried one after another (see _split)
 _SPACE = "\x00"  # trie key for a space inside a phrase
@@ -120,6 +142,7 @@ def trie_pattern(
     space: str = r"\s*",
     end: Callable[[str], str] = lambda char: "",
     start: Callable[[str], str] = lambda char: "",
+    not_after: str = "",
 ) -> str:
     """One regex (a non-capturing group) for many literal forms, factored as a trie.
 
@@ -127,6 +150,9 @@ def trie_pattern(
     one dispatch per character. Longer forms are tried first. A space in a form matches
     `space`; `end(c)` is appended where a form ends in the character c (a look-ahead that
     ends a word) and `start(c)` is put before a form that begins with c (a look-behind).
+    `not_after` (a character class) is a character that may not stand before a match; it is
+    tested after the first character where it can be, so that the pattern still opens with a
+    character set and the engine skips hopeless positions without entering the pattern.
     """
     root: dict[str, Any] = {}
     for form in forms:
@@ -138,6 +164,7 @@ def trie_pattern(
         node[""] = True
     if not root:
         return "(?!)"
+    lead = f"(?<!{not_after})" if not_after else ""
     firsts = sorted(k for k in root if k)
     if len(firsts) > _FANOUT and "" not in root and _SPACE not in root and not any(
             start(char) for char in firsts):
@@ -145,8 +172,9 @@ def trie_pattern(
         # position where no phrase can start), and pick the branch by looking back at it.
         keyed = [(char, _trie_regex(root[char], char, space, end, start)) for char in firsts]
         chars = "".join(re.escape(char) for char in firsts)
-        return f"(?:[{chars}](?:{_split(keyed, behind=True)}))"
-    return "(?:" + _trie_regex(root, "", space, end, start) + ")"
+        behind = f"(?<!{not_after}[\\s\\S])" if not_after else ""
+        return f"(?:[{chars}]{behind}(?:{_split(keyed, behind=True)}))"
+    return lead + "(?:" + _trie_regex(root, "", space, end, start) + ")"
 
 
 def _split(branches: list[tuple[str, str]], behind: bool = False) -> str:
@@ -210,10 +238,10 @@ class PhraseScanner:
         # starts (the look-behind rejects mid-word positions at once); the others carry a
         # first-character set that lets the regex engine skip Latin text without trying them.
         self._regexes = []
-        for forms, lead in ((latin, _WORD_START), (other, "")):
+        for forms, not_after in ((latin, _WORD_CHARS), (other, "")):
             if forms:
-                self._regexes.append(re.compile(
-                    lead + trie_pattern(forms, space=_SEPARATORS, end=_phrase_end)))
+                self._regexes.append(re.compile(trie_pattern(
+                    forms, space=_SEPARATORS, end=_phrase_end, not_after=not_after)))
 
     def key(self, folded: str) -> str:
         """The form under which a folded phrase is looked up (separators removed)."""
