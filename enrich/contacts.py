@@ -27,6 +27,7 @@ import tldextract
 import yaml
 
 from enrich.contacts_wallets import find_wallets
+from lurewatch.charclass import char_class
 
 logger = logging.getLogger(__name__)
 
@@ -74,24 +75,11 @@ def _fold_table() -> dict[int, int | str | None]:
     return table
 
 
-def _ranges_class(codes: Iterable[int]) -> str:
-    """A regex character class for a set of code points, as few ranges as possible."""
-    ranges: list[list[int]] = []
-    for code in sorted(codes):
-        if ranges and code == ranges[-1][1] + 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    return "[" + "".join(
-        re.escape(chr(lo)) + ("-" + re.escape(chr(hi)) if hi > lo else "") for lo, hi in ranges
-    ) + "]"
-
-
 _FOLD = _fold_table()
 # Most characters of non-ASCII posts (Korean, Thai, Chinese prose) need no folding: only the
 # runs that do are translated (`str.translate` with a dict costs more per character than a
 # regex skipping what it leaves alone).
-_NEEDS_FOLD = re.compile(_ranges_class(_FOLD) + "+")
+_NEEDS_FOLD = re.compile(char_class(_FOLD) + "+")
 
 
 def _fold_run(match: re.Match[str]) -> str:
@@ -330,7 +318,7 @@ def _script_table() -> tuple[re.Pattern[str], list[int], list[int], list[str]]:
             spans.append((int(lo, 16), int(hi or lo, 16), region))
     spans.sort()
     codes = (code for lo, hi, _ in spans for code in range(lo, hi + 1))
-    return (re.compile(_ranges_class(codes)), [lo for lo, _, _ in spans],
+    return (re.compile(char_class(codes)), [lo for lo, _, _ in spans],
             [hi for _, hi, _ in spans], [region for _, _, region in spans])
 
 

@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from lurewatch.charclass import char_class
+
 # Digits of the region's scripts (Thai, Lao, Khmer, Burmese, Arabic-Indic, full-width) -> ASCII.
 _DIGIT_BLOCKS = (0x0E50, 0x0ED0, 0x17E0, 0x1040, 0x0660, 0x06F0, 0x0966, 0xFF10)
 _PUNCT = {
@@ -44,22 +46,7 @@ def _build_table() -> dict[int, str]:
 _TABLE = _build_table()
 
 
-def _runs_class(codes: Iterable[int]) -> str:
-    """A regex for runs of the given code points (a character class of ranges, repeated)."""
-    ranges: list[list[int]] = []
-    for code in sorted(codes):
-        if ranges and code == ranges[-1][1] + 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    return "[" + "".join(
-        re.escape(chr(lo)) + ("-" + re.escape(chr(hi)) if hi > lo else "") for lo, hi in ranges
-    ) + "]+"
-
-
-# Only runs of characters the table changes are translated: in Thai, Korean or Chinese text
-# that is a few digits, while `str.translate` with a dict costs a lookup for every character.
-_TO_FOLD = re.compile(_runs_class(_TABLE))
+_TO_FOLD = re.compile(char_class(_TABLE) + "+")
 
 
 def _fold_run(match: re.Match[str]) -> str:

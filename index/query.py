@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from lurewatch.charclass import char_class
 from lurewatch.document import ENTITY_KINDS, RISK_LEVELS, utc_iso
 
 FACETS: tuple[str, ...] = ("platform", "lang", "country", "risk_level", "indicator")
@@ -37,16 +38,10 @@ class QueryError(ValueError):
 
 def _unspaced_class() -> str:
     """A regex character class of the letters and marks of the unspaced blocks."""
-    spans: list[list[int]] = []
-    for lo, hi in _UNSPACED:
-        for code in range(lo, hi + 1):
-            if unicodedata.category(chr(code))[0] not in "LM":
-                continue
-            if spans and spans[-1][1] == code - 1:
-                spans[-1][1] = code
-            else:
-                spans.append([code, code])
-    return "[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in spans) + "]"
+    return char_class(
+        code for lo, hi in _UNSPACED for code in range(lo, hi + 1)
+        if unicodedata.category(chr(code))[0] in "LM"
+    )
 
 
 _UNSPACED_CLASS = _unspaced_class()

@@ -32,14 +32,9 @@ def _open_input(path: str | None) -> IO[bytes]:
 def cmd_enrich(args: argparse.Namespace) -> int:
     from enrich import Enricher
     from lurewatch.document import canonical_key, document_id
-    from lurewatch.jsonl import read_objects
+    from lurewatch.jsonl import SkippedLines, read_objects
 
-    skipped = 0
-
-    def on_error(number: int, why: str) -> None:
-        nonlocal skipped
-        skipped += 1
-        print(f"lurewatch enrich: line {number}: {why}; skipped", file=sys.stderr)
+    on_error = SkippedLines("enrich")
 
     def documents() -> Any:
         for number, obj in read_objects(_open_input(args.file), on_error):
@@ -58,8 +53,9 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     for doc in enricher.enrich_many(documents()):
         out.write(json.dumps(doc, ensure_ascii=False) + "\n")
     out.flush()
-    if skipped:
-        print(f"lurewatch enrich: {skipped} input lines skipped (see above)", file=sys.stderr)
+    if on_error.count:
+        print(f"lurewatch enrich: {on_error.count} input lines skipped (see above)",
+              file=sys.stderr)
         return 1
     return 0
 
@@ -148,14 +144,9 @@ def cmd_index_load(args: argparse.Namespace) -> int:
     from index.spool import Spool
     from lurewatch import config
     from lurewatch.document import complete
-    from lurewatch.jsonl import read_objects
+    from lurewatch.jsonl import SkippedLines, read_objects
 
-    skipped = 0
-
-    def on_error(number: int, why: str) -> None:
-        nonlocal skipped
-        skipped += 1
-        print(f"lurewatch index load: line {number}: {why}; skipped", file=sys.stderr)
+    on_error = SkippedLines("index load")
 
     added = updated = 0
     with open_index() as index:
@@ -182,7 +173,7 @@ def cmd_index_load(args: argparse.Namespace) -> int:
         flush()
         index.refresh()
     print(f"indexed {added} new and {updated} known documents into {index.location}")
-    return 1 if skipped else 0
+    return 1 if on_error.count else 0
 
 
 # -- serve ----------------------------------------------------------------------------------------

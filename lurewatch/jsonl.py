@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -28,3 +29,15 @@ def read_objects(
             on_error(number, f"expected a JSON object, got {type(obj).__name__}")
             continue
         yield number, obj
+
+
+class SkippedLines:
+    """The `on_error` of `read_objects` for a command: one line on stderr per skipped line."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.count = 0
+
+    def __call__(self, number: int, why: str) -> None:
+        self.count += 1
+        print(f"lurewatch {self.command}: line {number}: {why}; skipped", file=sys.stderr)

@@ -82,3 +82,19 @@ def test_enrich_skips_a_malformed_line_by_number_and_keeps_the_rest(sqlite_env):
     # the same input gets the same id every time
     again = sqlite_env.lurewatch("enrich", "--no-ner", stdin=lines[3] + "\n")
     assert json.loads(again.stdout)["id"] == out[1]["id"]
+
+
+def test_enrich_then_index_load_without_a_crawl(sqlite_env):
+    posts = [
+        {"text": "시아누크빌 고객상담 월 600만원 경험무관 텔레 @kh_boss", "url": "https://x.example/1"},
+        {"text": "Teacher wanted in Phnom Penh, degree required", "url": "https://x.example/2"},
+    ]
+    enriched = sqlite_env.lurewatch(
+        "enrich", "--no-ner", stdin="".join(json.dumps(p) + "\n" for p in posts))
+    assert enriched.returncode == 0, enriched.stderr
+    loaded = sqlite_env.lurewatch("index", "load", stdin=enriched.stdout + "not json\n")
+    assert loaded.returncode == 1  # the bad line is reported, the rest is indexed
+    assert "line 3" in loaded.stderr
+    assert "indexed 2 new" in loaded.stdout
+    found = sqlite_env.search("", "--entity", "telegram:@KH_Boss")
+    assert [d["url"] for d in found["hits"]] == ["https://x.example/1"]
