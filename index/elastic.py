@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -104,27 +105,45 @@ class ElasticIndex(Index):
         return {d["_id"]: d["_source"] for d in answer["docs"] if d.get("found")}
 
     def upsert(self, docs: Iterable[dict[str, Any]]) -> UpsertReport:
+        """Write in chunks of CHUNK; while one chunk's `_bulk` is in flight, the next one is
+        prepared (its `mget`, the merge, the search fields), so that the server and this
+        process work at the same time."""
         batch = list({doc["id"]: doc for doc in docs}.values())
         report = UpsertReport()
-        for start in range(0, len(batch), CHUNK):
-            chunk = batch[start:start + CHUNK]
-            known = self.known(d["id"] for d in chunk)
-            operations: list[dict[str, Any]] = []
-            for doc in chunk:
-                old = known.get(doc["id"], {})
-                merge_seen(doc, old.get("first_seen"), old.get("last_seen"))
-                operations.append({"index": {"_index": self.name, "_id": doc["id"]}})
-                operations.append({**doc, "derived": derived(doc)})
-            answer = self._call(lambda ops=operations: self.client.bulk(operations=ops))
-            for doc, item in zip(chunk, answer["items"], strict=True):
-                result = item["index"]
-                if "error" in result:
-                    report.failed.append((doc, json.dumps(result["error"])[:500]))
-                elif doc["id"] in known:
-                    report.updated += 1
-                else:
-                    report.added += 1
+        in_flight: tuple[list[dict[str, Any]], set[str], Future[Any]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lurewatch-bulk") as sender:
+            for start in range(0, len(batch), CHUNK):
+                chunk = batch[start:start + CHUNK]
+                operations, known = self._prepare(chunk)
+                if in_flight:
+                    self._collect(*in_flight, report)
+                in_flight = (chunk, known, sender.submit(
+                    self._call, lambda ops=operations: self.client.bulk(operations=ops)))
+            if in_flight:
+                self._collect(*in_flight, report)
         return report
+
+    def _prepare(self, chunk: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], set[str]]:
+        known = self.known(d["id"] for d in chunk)
+        operations: list[dict[str, Any]] = []
+        for doc in chunk:
+            old = known.get(doc["id"], {})
+            merge_seen(doc, old.get("first_seen"), old.get("last_seen"))
+            operations.append({"index": {"_index": self.name, "_id": doc["id"]}})
+            operations.append({**doc, "derived": derived(doc)})
+        return operations, set(known)
+
+    @staticmethod
+    def _collect(chunk: list[dict[str, Any]], known: set[str], sent: Future[Any],
+                 report: UpsertReport) -> None:
+        for doc, item in zip(chunk, sent.result()["items"], strict=True):
+            result = item["index"]
+            if "error" in result:
+                report.failed.append((doc, json.dumps(result["error"])[:500]))
+            elif doc["id"] in known:
+                report.updated += 1
+            else:
+                report.added += 1
 
     def get(self, doc_id: str) -> dict[str, Any] | None:
         try:
