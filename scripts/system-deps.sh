@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages lurewatch needs beyond Python: Chromium for the browser tests and screenshots
 # (Playwright cannot download its own browser here), and Noto fonts so that Korean, Thai, Khmer
-# and Burmese render as text rather than boxes. Installs only what is missing.
+# and Burmese (and the emoji that lures are full of) render as text rather than boxes.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 dpkg -s fonts-noto-core >/dev/null 2>&1 || missing+=(fonts-noto-core)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || missing+=(fonts-noto-color-emoji)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   command -v sudo >/dev/null 2>&1 || { echo "system-deps.sh: run as root to install: ${missing[*]}" >&2; exit 1; }
