@@ -16,12 +16,15 @@ import io
 import logging
 import os
 import time
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -108,15 +111,11 @@ class WarcRecorder:
 
 
 def _path(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -149,8 +148,6 @@ class EvidencePipeline:
 
 def read_record(warc: str | Path, record_id: str) -> tuple[str, bytes]:
     """The HTTP head (status line and headers) and the body of one archived response."""
-    from warcio.archiveiterator import ArchiveIterator
-
     with Path(warc).open("rb") as stream:
         for record in ArchiveIterator(stream):
             if record.rec_headers.get_header("WARC-Record-ID") == record_id:
