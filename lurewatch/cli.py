@@ -216,6 +216,31 @@ def cmd_evidence(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- crawl ----------------------------------------------------------------------------------------
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from lurewatch.crawl import run_crawls, spider_names, summary_line
+    from lurewatch.sources import SourcesError, load_sources, sources_path
+
+    path = sources_path(args.sources)
+    try:
+        sources = load_sources(path, spider_names())
+    except SourcesError as exc:
+        raise UsageError(str(exc)) from exc
+    if args.all == bool(args.source):
+        raise UsageError("name one or more sources, or --all")
+    unknown = [name for name in args.source if name not in sources]
+    if unknown:
+        raise UsageError(f"no source {', '.join(unknown)} in {path}; "
+                         f"known: {', '.join(sources) or 'none'}")
+    chosen = [sources[n] for n in (args.source or sources)]
+    crawls = [(s.spider, {**s.arguments, "source": s.name}) for s in chosen]
+    stats = run_crawls(crawls, LOG_LEVEL=args.log_level, LUREWATCH_NER=not args.no_ner)
+    for source, values in zip(chosen, stats, strict=True):
+        print(summary_line(source.spider, source.name, values))
+    return 1 if any(v.get("log_count/ERROR", 0) for v in stats) else 0
+
+
 # -- demo -----------------------------------------------------------------------------------------
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -256,6 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = add("demo", cmd_demo, "serve the bundled fixture sites on loopback, crawl them all, "
                "enrich and index, and print a summary")
     demo.add_argument("--no-ner", action="store_true", help="skip spaCy NER (faster)")
+
+    crawl = add("crawl", cmd_crawl, "crawl configured sources (sources.yaml) into the index")
+    crawl.add_argument("source", nargs="*", metavar="SOURCE", help="source names")
+    crawl.add_argument("--all", action="store_true", help="every configured source")
+    crawl.add_argument("--sources", metavar="PATH",
+                       help="the sources file (default: LUREWATCH_SOURCES, else ./sources.yaml)")
+    crawl.add_argument("--no-ner", action="store_true", help="skip spaCy NER (faster)")
+    crawl.add_argument("--log-level", default="WARNING", help="Scrapy's log level")
 
     enrich = add("enrich", cmd_enrich, "JSON Lines in (FILE or standard input), enriched "
                  "documents out, one line per input line")

@@ -36,3 +36,19 @@ def run_crawls(
         process.crawl(crawler, **arguments)
     process.start()
     return [crawler.stats.get_stats() for crawler in crawlers]
+
+
+def spider_names() -> set[str]:
+    """The spiders the project has (spiders/)."""
+    from scrapy.spiderloader import get_spider_loader
+
+    return set(get_spider_loader(project_settings()).list())
+
+
+def summary_line(spider: str, where: str, stats: dict[str, Any]) -> str:
+    """One line on what a crawl did, as the demo and `lurewatch crawl` print it."""
+    return (f"  {spider} {where}: {stats.get('downloader/response_count', 0)} pages fetched, "
+            f"{stats.get('item_scraped_count', 0)} posts, "
+            f"{stats.get('lurewatch/indexed_new', 0)} new in the index, "
+            f"{stats.get('lurewatch/spooled', 0)} spooled, "
+            f"{stats.get('log_count/ERROR', 0)} errors")

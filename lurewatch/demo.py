@@ -10,7 +10,7 @@ from fixtures.server import SITES, serve_site
 from index import Query, open_index
 from lurewatch import config
 from lurewatch.cli import print_hit
-from lurewatch.crawl import run_crawls
+from lurewatch.crawl import run_crawls, summary_line
 
 
 def demo_crawls(urls: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
@@ -41,13 +41,7 @@ def run_demo(ner: bool = True, out: Any = None) -> int:
 
     for (spider, arguments), values in zip(crawls, stats, strict=True):
         where = next(v for k, v in arguments.items() if k != "source")
-        out.write(
-            f"  {spider} {where}: {values.get('downloader/response_count', 0)} pages fetched, "
-            f"{values.get('item_scraped_count', 0)} posts, "
-            f"{values.get('lurewatch/indexed_new', 0)} new in the index, "
-            f"{values.get('lurewatch/spooled', 0)} spooled, "
-            f"{values.get('log_count/ERROR', 0)} errors\n"
-        )
+        out.write(summary_line(spider, where, values) + "\n")
     with open_index() as index:
         size = index.stats()
         everything = index.search(Query(limit=0))

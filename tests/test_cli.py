@@ -98,3 +98,40 @@ def test_enrich_then_index_load_without_a_crawl(sqlite_env):
     assert "indexed 2 new" in loaded.stdout
     found = sqlite_env.search("", "--entity", "telegram:@KH_Boss")
     assert [d["url"] for d in found["hits"]] == ["https://x.example/1"]
+
+
+def test_crawl_configured_sources(sqlite_env, jobboard_site, telegram_site, tmp_path):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        f"  board:\n    spider: jobboard\n"
+        f"    arguments: {{start_url: '{jobboard_site.url}/jobs'}}\n"
+        f"  channel:\n    spider: telegram\n"
+        f"    arguments: {{channel: '{telegram_site.url}/s/xigang_zhaopin'}}\n",
+        encoding="utf-8")
+    done = sqlite_env.lurewatch("crawl", "--sources", str(sources), "--no-ner", "channel")
+    assert done.returncode == 0, done.stderr
+    assert "telegram channel:" in done.stdout and "12 posts" in done.stdout
+    result = sqlite_env.search("")
+    assert result["total"] == 12
+    assert {d["source"] for d in result["hits"]} == {"channel"}
+    done = sqlite_env.lurewatch("crawl", "--sources", str(sources), "--no-ner", "--all")
+    assert done.returncode == 0, done.stderr
+    assert sqlite_env.search("")["facets"]["platform"] == {"jobboard": 40, "telegram": 12}
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("sources:\n  a: {spider: telegram}\n", ["nope"], "no source nope"),
+        ("sources:\n  a: {spider: facebook}\n", ["a"], "known spiders"),
+        ("sources: [\n", ["a"], "not valid YAML at line"),
+        ("sources:\n  a: {spider: telegram}\n", [], "or --all"),
+    ],
+)
+def test_crawl_refuses_bad_sources_with_a_reason(sqlite_env, tmp_path, content, args, message):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(content, encoding="utf-8")
+    done = sqlite_env.lurewatch("crawl", "--sources", str(sources), *args)
+    assert done.returncode == 2
+    assert message in one_line(done.stderr)
