@@ -31,7 +31,7 @@ def _open_input(path: str | None) -> IO[bytes]:
 
 def cmd_enrich(args: argparse.Namespace) -> int:
     from enrich import Enricher
-    from lurewatch.document import canonical_key, document_id
+    from lurewatch.document import canonical_key, document_id, to_utc
     from lurewatch.jsonl import SkippedLines, read_objects
 
     on_error = SkippedLines("enrich")
@@ -43,6 +43,8 @@ def cmd_enrich(args: argparse.Namespace) -> int:
                 continue
             doc = {k: obj[k] for k in ("id", "title", "url", "platform", "posted_at", "text",
                                         "source", "author") if obj.get(k) is not None}
+            if "posted_at" in doc:
+                doc["posted_at"] = to_utc(doc["posted_at"])
             if "id" not in doc:
                 key = canonical_key(doc["url"]) if doc.get("url") else doc["text"]
                 doc["id"] = document_id(doc.get("platform") or "web", key)

@@ -7,6 +7,7 @@ that `--entity KIND:VALUE` names, and how a post's stable id is made.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -96,6 +97,21 @@ def utc_iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def to_utc(value: Any) -> str | None:
+    """ISO 8601 UTC for a timestamp as pages give it (ISO with offset, date, epoch); else None."""
+    if value in (None, ""):
+        return None
+    try:
+        if isinstance(value, int | float):
+            return utc_iso(datetime.fromtimestamp(float(value), UTC))
+        text = str(value).strip()
+        if re.fullmatch(r"\d{9,11}", text):
+            return utc_iso(datetime.fromtimestamp(int(text), UTC))
+        return utc_iso(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 _TRACKING = ("utm_", "fbclid", "gclid", "ref", "ref_src")

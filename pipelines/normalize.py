@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
 import lxml.html
 from lxml import etree
 from scrapy.crawler import Crawler
 
-from lurewatch.document import canonical_key, document_id, new_document, now_utc, utc_iso
+from lurewatch.document import canonical_key, document_id, new_document, now_utc, to_utc
 
 # Elements after which a line ends when HTML becomes plain text.
 _BLOCKS = frozenset((
@@ -46,21 +45,6 @@ def html_to_text(html: str | None) -> str:
         if element.tag == "br" or element.tag in _BLOCKS:
             element.tail = "\n" + (element.tail or "")
     return clean_text(root.text_content())
-
-
-def to_utc(value: Any) -> str | None:
-    """ISO 8601 UTC for a timestamp as pages give it (ISO with offset, date, epoch); else None."""
-    if value in (None, ""):
-        return None
-    try:
-        if isinstance(value, int | float):
-            return utc_iso(datetime.fromtimestamp(float(value), UTC))
-        text = str(value).strip()
-        if re.fullmatch(r"\d{9,11}", text):
-            return utc_iso(datetime.fromtimestamp(int(text), UTC))
-        return utc_iso(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except (ValueError, OverflowError, OSError):
-        return None
 
 
 def item_to_document(

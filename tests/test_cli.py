@@ -69,7 +69,8 @@ def test_enrich_skips_a_malformed_line_by_number_and_keeps_the_rest(sqlite_env):
         '{"text": "broken',
         json.dumps({"title": "no text here"}),
         json.dumps({"text": "Teacher wanted in Phnom Penh, degree and 2 years experience",
-                    "url": "https://jobs.example.org/1", "platform": "jobboard"}),
+                    "url": "https://jobs.example.org/1", "platform": "jobboard",
+                    "posted_at": "2026-11-01T10:00:00+07:00"}),
     ]
     done = sqlite_env.lurewatch("enrich", "--no-ner", stdin="\n".join(lines) + "\n")
     assert done.returncode == 1
@@ -79,6 +80,7 @@ def test_enrich_skips_a_malformed_line_by_number_and_keeps_the_rest(sqlite_env):
     assert out[0]["entities"]["telegram"] == ["kh_boss"]
     assert out[0]["lang"] == "ko"
     assert out[1]["platform"] == "jobboard" and out[1]["url"] == "https://jobs.example.org/1"
+    assert out[1]["posted_at"] == "2026-11-01T03:00:00Z"  # UTC, as the contract says
     # the same input gets the same id every time
     again = sqlite_env.lurewatch("enrich", "--no-ner", stdin=lines[3] + "\n")
     assert json.loads(again.stdout)["id"] == out[1]["id"]
