@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from enrich.scan import clean
 from lurewatch.document import complete
 
 logger = logging.getLogger(__name__)
@@ -25,11 +26,7 @@ NER_MAX_CHARS = 20_000
 
 def _safe_text(value: Any) -> str:
     """Any input as a str that every step can take: no lone surrogates, no NULs."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        value = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+    return clean(value).replace("\x00", "")
 
 
 class Enricher:

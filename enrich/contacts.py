@@ -27,6 +27,7 @@ import tldextract
 import yaml
 
 from enrich.contacts_wallets import find_wallets
+from enrich.scan import clean
 from lurewatch.charclass import char_class
 
 logger = logging.getLogger(__name__)
@@ -367,18 +368,10 @@ def extract(
     how a number written in national form ("012 345 678") dials. Never raises.
     """
     try:
-        return _Extraction(_as_text(text), links, country, lang).run()
+        return _Extraction(clean(text), links, country, lang).run()
     except Exception:  # scraped text is hostile; losing one post's contacts beats a crash
         logger.exception("contact extraction failed; returning nothing for this text")
         return empty()
-
-
-def _as_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).decode("utf-8", "replace")
-    return "" if value is None else str(value)
 
 
 class _Extraction:
@@ -387,7 +380,7 @@ class _Extraction:
     def __init__(self, text: str, links: Sequence[str], country: str | None,
                  lang: str | None) -> None:
         self.text = _fold(text)
-        self.links = [_fold(_as_text(link)) for link in list(links or ())[:_MAX_CANDIDATES]]
+        self.links = [_fold(clean(link)) for link in list(links or ())[:_MAX_CANDIDATES]]
         self.country = (country or "").upper() or None
         self.lang_country = country_hint(lang)
         self.found: list[tuple[int, str, Any]] = []

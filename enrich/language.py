@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from enrich.scan import clean
+
 UND = "und"
 _DATA = Path(__file__).parent / "data" / "language_scripts.yaml"
 # Enough text for a stable answer; a 1 MB post costs no more than a long one.
@@ -109,18 +111,10 @@ def _model() -> Any:
     return _detector
 
 
-def _as_text(text: object) -> str:
-    if isinstance(text, str):
-        return text
-    if isinstance(text, bytes | bytearray):
-        return bytes(text).decode("utf-8", "replace")
-    return "" if text is None else str(text)
-
-
 def detect(text: str) -> tuple[str, float]:
     """Return (ISO 639-1 code or "und", confidence 0..1) for a post's text. Never raises."""
     try:
-        return _detect(_as_text(text))
+        return _detect(clean(text))
     except Exception:  # hostile input must not stop a crawl; "und" is an honest answer
         return UND, 0.0
 
