@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -11,11 +12,12 @@ from typing import IO, Any
 
 from index import IndexError, Query, QueryError, open_index
 from index.query import FACETS, SORTS, parse_entity
+from lurewatch.errors import UsageError
 from lurewatch.terminal import safe, safe_block
 
-
-class UsageError(Exception):
-    """The user asked for something that cannot be done as asked (exit code 2)."""
+# Packages that add their own sub-commands: each has a `register(sub, add)` that adds its
+# parsers with `add(name, handler, help, parent=sub)` (see build_parser).
+COMMAND_MODULES = ("alerts.commands", "takedown.commands")
 
 
 def _open_input(path: str | None) -> IO[bytes]:
@@ -338,6 +340,9 @@ def build_parser() -> argparse.ArgumentParser:
     # Its options are enrich.evaluate's own (`lurewatch evaluate --help` shows them).
     add("evaluate", cmd_evaluate, "score the enrichment on a labelled set: precision/recall "
         "per contact kind, language accuracy, risk ROC AUC", add_help=False)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub, add)
     return parser
 
 

@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from index import IndexError, IndexMissing, IndexUnavailable, QueryError
 from lurewatch import config
-from web import api, auth, pages
+from web import api, auth, pages, takedown_pages, watch_pages
 from web.store import Store
 from web.views import render
 
@@ -182,4 +182,7 @@ def create_app(index_url: str | None = None, token: str | None = None,
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    for module in (watch_pages, takedown_pages):
+        app.include_router(module.api)
+        app.include_router(module.router)
     return app

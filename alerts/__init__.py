@@ -1,0 +1,1 @@
+"""Watchlists, their evaluation against newly indexed posts, notifiers and the scheduler."""

@@ -1,0 +1,1 @@
+"""Takedown requests: recipients, drafts, evidence bundles, tracking and removal checks."""
