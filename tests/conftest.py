@@ -21,7 +21,14 @@ SCRIPT = ROOT / "scripts" / "elasticsearch.sh"
 
 @pytest.fixture(scope="session")
 def elasticsearch_url() -> Iterator[str]:
-    """A real Elasticsearch node, started once per test session by the project's own script."""
+    """A real Elasticsearch node, started once per test session by the project's own script.
+
+    LUREWATCH_TEST_ES=URL uses a node already running (one started by
+    `scripts/elasticsearch.sh start`), for developers who run many sessions side by side.
+    """
+    if os.environ.get("LUREWATCH_TEST_ES"):
+        yield os.environ["LUREWATCH_TEST_ES"]
+        return
     # A node of this session's own, so that concurrent sessions never stop each other's.
     run_dir = ROOT / ".cache" / "elasticsearch" / f"run-tests-{os.getpid()}"
     script_env = {**os.environ, "ES_RUN_DIR": str(run_dir)}
