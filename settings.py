@@ -50,6 +50,13 @@ ITEM_PIPELINES = {
     "pipelines.index.IndexPipeline": 800,
 }
 
+# -- After a crawl: the watchlists are evaluated against what it indexed (alerts/) -----------------
+EXTENSIONS = {
+    "alerts.extension.AlertsAfterCrawl": 500,
+}
+# Evaluate the watchlists when a crawl closes (the scheduler and `lurewatch alerts run` do too).
+LUREWATCH_ALERTS = True
+
 # -- lurewatch's own settings ---------------------------------------------------------------------
 # Run spaCy's named-entity recognition for organisations and persons (slower; off for speed).
 LUREWATCH_NER = True

@@ -17,7 +17,7 @@ from lurewatch.terminal import safe, safe_block
 
 # Packages that add their own sub-commands: each has a `register(sub, add)` that adds its
 # parsers with `add(name, handler, help, parent=sub)` (see build_parser).
-COMMAND_MODULES = ("alerts.commands", "takedown.commands")
+COMMAND_MODULES = ("lurewatch.sources_commands", "alerts.commands", "takedown.commands")
 
 
 def _open_input(path: str | None) -> IO[bytes]:
