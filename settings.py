@@ -50,6 +50,10 @@ ITEM_PIPELINES = {
     "pipelines.index.IndexPipeline": 800,
 }
 
+# -- Incremental crawling (spiders/incremental.py) ------------------------------------------------
+# Re-crawls fetch only what the index does not hold yet; False crawls everything again.
+LUREWATCH_INCREMENTAL = True
+
 # -- After a crawl: the watchlists are evaluated against what it indexed (alerts/) -----------------
 EXTENSIONS = {
     "alerts.extension.AlertsAfterCrawl": 500,

@@ -26,3 +26,17 @@ def index_url() -> str:
 def es_index_name() -> str:
     """`LUREWATCH_ES_INDEX`: the Elasticsearch index or alias the documents go to."""
     return os.environ.get("LUREWATCH_ES_INDEX") or DEFAULT_ES_INDEX
+
+
+def smtp_url() -> str | None:
+    """`LUREWATCH_SMTP`: the mail server for alerts and takedown requests, or None.
+
+    `smtp://[USER:PASSWORD@]HOST[:PORT]` (STARTTLS when the server offers it),
+    `smtp+starttls://...` (STARTTLS required), `smtps://...` (TLS from the start).
+    """
+    return os.environ.get("LUREWATCH_SMTP") or None
+
+
+def mail_from() -> str:
+    """`LUREWATCH_MAIL_FROM`: the sender of alerts and takedown requests."""
+    return os.environ.get("LUREWATCH_MAIL_FROM") or "lurewatch@localhost"
