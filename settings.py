@@ -16,7 +16,12 @@ USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     f"Chrome/126.0 Safari/537.36 lurewatch/0.1 (+{LUREWATCH_CONTACT_URL})"
 )
+# robots.txt is obeyed. A source may opt out only with a reason, given as spider arguments
+# (`-a robots=ignore -a robots_reason="..."`, or in sources.yaml); the reason is logged and kept
+# in the crawl's stats. Without a reason the opt-out is refused (spiders/middlewares.py).
 ROBOTSTXT_OBEY = True
+# At most 16 requests in flight, 4 per domain; AutoThrottle adapts the delay to the server's
+# latency, aiming at 4 requests in parallel per domain, between 0.5 s and 30 s apart.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0
@@ -24,9 +29,17 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30
 AUTOTHROTTLE_TARGET_CONCURRENCY = 4.0
+# Retries (spiders.middlewares.PoliteRetry in place of Scrapy's RetryMiddleware): each waits
+# first, for a 429/503's Retry-After (seconds or HTTP date, at most LUREWATCH_RETRY_AFTER_MAX
+# seconds), else LUREWATCH_RETRY_BACKOFF_BASE seconds doubled per attempt, at most
+# LUREWATCH_RETRY_BACKOFF_MAX.
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+LUREWATCH_RETRY_BACKOFF_BASE = 1.0
+LUREWATCH_RETRY_BACKOFF_MAX = 60.0
+LUREWATCH_RETRY_AFTER_MAX = 300.0
+# A server that never answers costs at most this many seconds per attempt.
 DOWNLOAD_TIMEOUT = 30
 # Huge responses are cut, not crawled: 16 MB is far more than any ad page needs.
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
@@ -39,6 +52,10 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 # -- Evidence: every response is archived (WARC) before it is decompressed or parsed ------------
 DOWNLOADER_MIDDLEWARES = {
+    "spiders.middlewares.RobotsOptOut": 90,  # before Scrapy's RobotsTxtMiddleware (100)
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "spiders.middlewares.PoliteRetry": 550,
+    "spiders.middlewares.RedirectLoopGuard": 610,  # sees a 3xx before RedirectMiddleware (600)
     "pipelines.evidence.WarcRecorder": 950,
 }
 
@@ -52,7 +69,19 @@ ITEM_PIPELINES = {
 
 # -- Incremental crawling (spiders/incremental.py) ------------------------------------------------
 # Re-crawls fetch only what the index does not hold yet; False crawls everything again.
+# Telegram stops paging back at the first preview page whose posts are all indexed. Job boards
+# skip a job page already indexed unless the sitemap's <lastmod> or the feed's date for it is
+# newer than when it was fetched (a listing page gives no date: its known job pages are skipped,
+# and paging stops at a listing page whose job links are all known). What was fetched, per URL,
+# is kept in LUREWATCH_DATA/LUREWATCH_STATE_DIR/pages.sqlite3.
 LUREWATCH_INCREMENTAL = True
+LUREWATCH_STATE_DIR = "state"
+# `lurewatch crawl SOURCE` keeps Scrapy's JOBDIR (pending requests, seen fingerprints) in
+# LUREWATCH_DATA/LUREWATCH_JOBS_DIR/SOURCE/SPIDER-HASH (one per spider and arguments, see
+# lurewatch/crawl.py): a crawl stopped half-way (SIGTERM, Ctrl-C) resumes there when started
+# again; a crawl that finishes removes it, so the next one starts afresh.
+# `scrapy crawl` takes `-s JOBDIR=PATH` directly.
+LUREWATCH_JOBS_DIR = "jobs"
 
 # -- After a crawl: the watchlists are evaluated against what it indexed (alerts/) -----------------
 EXTENSIONS = {

@@ -9,8 +9,11 @@ recruiter's boilerplate does). The process is pinned to one core.
 
 Figures (DESIGN.md targets): posts/s with NER off (>= 2,000); posts/s with NER on, and its
 ratio to spaCy's `nlp.pipe` running NER alone on the same posts (>= 0.8). lurewatch sends only
-English-language posts to the English model (it mislabels other scripts), so the run also
-reports spaCy's rate on that English share, for the reader who wants that comparison.
+English-language posts to the English model (it mislabels other scripts), with contact points
+masked, so spaCy running on every post does several times the model work that enrichment does.
+The run therefore also times spaCy alone on exactly the texts enrichment gives the model (the
+same work), expressed per post of the whole set, and prints the ratio against that too: it is
+the honest measure of how much everything besides NER costs.
 """
 
 from __future__ import annotations
@@ -53,8 +56,8 @@ def main() -> int:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
-    from enrich import Enricher
-    from enrich.ner import _UNUSED, MODEL_PACKAGE, _is_english, _mask
+    from enrich import NER_MAX_CHARS, Enricher
+    from enrich.ner import _UNUSED, MAX_CHARS, MODEL_PACKAGE, _is_english, _mask
 
     docs = corpus(args.posts)
     warm = docs[:200]
@@ -79,15 +82,22 @@ def main() -> int:
             pass
 
     alone = rate(spacy_alone, docs)
-    english = [d for d in docs if _is_english(_mask(d["text"]))]
-    alone_english = rate(spacy_alone, english) if english else float("nan")
+    # what Recognizer.pipe gives the model: the English posts (as the enricher cuts them),
+    # with their contact points masked
+    cut = (d["text"][:NER_MAX_CHARS][:MAX_CHARS] for d in docs)
+    model_texts = [{"text": _mask(text)} for text in cut if _is_english(text)]
+    began = time.perf_counter()
+    spacy_alone(model_texts)
+    same_work = len(docs) / (time.perf_counter() - began)
 
-    print(f"posts: {len(docs)} (English share sent to the model: {len(english)}), one core")
+    print(f"posts: {len(docs)} (English share sent to the model: {len(model_texts)}), one core")
     print(f"enrich, NER off:           {off:8.0f} posts/s  (target >= 2000)")
     print(f"enrich, NER on:            {on:8.0f} posts/s")
-    print(f"spaCy NER alone, all:      {alone:8.0f} posts/s")
-    print(f"spaCy NER alone, English:  {alone_english:8.0f} posts/s  (the posts the model reads)")
-    print(f"ratio NER on / spaCy NER alone: {on / alone:.2f}  (target >= 0.8)")
+    print(f"spaCy NER alone, all:      {alone:8.0f} posts/s  (the model on every post)")
+    print(f"spaCy NER alone, same work:{same_work:8.0f} posts/s  (only the texts enrichment "
+          "gives the model, per post of the set)")
+    print(f"ratio NER on / spaCy NER alone, all posts: {on / alone:.2f}  (target >= 0.8)")
+    print(f"ratio NER on / spaCy NER alone, same work: {on / same_work:.2f}  (target >= 0.8)")
     return 0
 
 

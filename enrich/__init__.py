@@ -83,23 +83,28 @@ class Enricher:
             prepared.append((doc, body))
 
         names = self.recognizer.pipe(body[:NER_MAX_CHARS] for _, body in prepared)
+        clusters = iter(self.clusterer.assign_many(
+            (doc["id"], body) for doc, body in prepared if doc["id"]))
         out = []
         for (doc, body), (organizations, persons) in zip(prepared, names, strict=True):
             lang, confidence = language.detect(body)
-            locations = places.find(body)
+            mentions = places.mentions(body)
+            locations = [location for location, _ in mentions]
             country = next(iter(places.countries(locations)), None)
             links = [_safe_text(u) for u in (doc.get("meta") or {}).get("links") or []]
             found = contacts.extract(body, links, country=country, lang=lang)
-            salary = pay.parse(body, lang=lang, country=country)
+            salary, pay_words = pay.parse_with_evidence(body, lang=lang, country=country) or (
+                None, None)
             entities = {**doc["entities"], **found, "organizations": organizations,
                         "persons": persons, "locations": locations}
-            signals = indicators.detect(body, lang=lang, salary=salary, locations=locations,
-                                        entities=entities, organizations=organizations)
+            signals = indicators.detect(
+                body, lang=lang, salary=salary, pay_words=pay_words, locations=locations,
+                place_words=mentions, entities=entities, organizations=organizations)
             doc.update(
                 lang=lang, lang_confidence=round(float(confidence), 4), entities=entities,
                 salary=salary, indicators=signals,
                 risk=risk.score(signals, lang=lang, locations=locations),
-                cluster_id=self.clusterer.assign(doc["id"] or "", body) if doc["id"] else None,
+                cluster_id=next(clusters) if doc["id"] else None,
             )
             out.append(doc)
         return out

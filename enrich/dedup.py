@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import unicodedata
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -75,32 +76,32 @@ def _normal_table() -> np.ndarray:
 
 
 _NORMAL = _normal_table()
-# the same mapping for ASCII text, where str.translate takes a fast path
-_ASCII = {code: (None if _NORMAL[code] == _DROP else chr(_NORMAL[code])) for code in range(128)}
 
 
-def _units(text: str) -> np.ndarray:
-    """The normalised text as UTF-16 units: mapped, symbols dropped, runs of spaces single."""
-    text = clean(text)[:MAX_CHARS]
-    if text.isascii():
-        plain = " ".join(text.translate(_ASCII).split())
-        return np.frombuffer(plain.encode("utf-16-le"), dtype="<u2")
-    raw = text.encode("utf-16-le", "surrogatepass")
-    units = _NORMAL[np.frombuffer(raw, dtype="<u2")]
-    units = units[units != _DROP]
-    if len(units) == 0:
-        return units
+def _units_many(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`_units` of many texts end to end, and for each unit the index of its text."""
+    encoded = [clean(text)[:MAX_CHARS].encode("utf-16-le", "surrogatepass") for text in texts]
+    sizes = [len(raw) // 2 for raw in encoded]
+    units = _NORMAL[np.frombuffer(b"".join(encoded), dtype="<u2")]
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
+    keep = units != _DROP
+    units, owner = units[keep], owner[keep]
+    if not len(units):
+        return units, owner
+    opens = np.concatenate(([True], owner[1:] != owner[:-1]))
     space = units == _SPACE_UNIT
-    keep = ~(space & np.concatenate(([True], space[:-1])))  # no leading or repeated spaces
-    units = units[keep]
-    if len(units) and units[-1] == _SPACE_UNIT:
-        units = units[:-1]
-    return units
+    keep = ~(space & (opens | np.concatenate(([True], space[:-1]))))  # no leading, repeated
+    units, owner = units[keep], owner[keep]
+    if not len(units):
+        return units, owner
+    closes = np.concatenate((owner[1:] != owner[:-1], [True]))
+    keep = ~((units == _SPACE_UNIT) & closes)  # no trailing space
+    return units[keep], owner[keep]
 
 
 def normalise(text: str) -> str:
     """What two copies of one ad still share: lower case, no accents, digits as 0, no emoji."""
-    return _units(text).astype("<u2").tobytes().decode("utf-16-le", "replace")
+    return _units_many([text])[0].astype("<u2").tobytes().decode("utf-16-le", "replace")
 
 
 def signature(text: str) -> np.ndarray | None:
@@ -113,28 +114,53 @@ def signature(text: str) -> np.ndarray | None:
     on a bin with probability their Jaccard similarity, as with 64 independent permutations,
     at the cost of one hash per 4-gram.
     """
-    units = _units(text)
-    if len(units) < MIN_CHARS:
-        return None
+    return signatures([text])[0]
+
+
+def signatures(texts: Sequence[str]) -> list[np.ndarray | None]:
+    """`signature` of many texts at once: the same values, a few dozen array operations per
+    batch rather than per post (numpy's fixed cost per call outweighed the hashing of a short
+    post). The texts' 4-grams are hashed together; `np.minimum.at` keeps each (post, bin)
+    minimum.
+    """
+    count = len(texts)
+    out: list[np.ndarray | None] = [None] * count
+    if not count:
+        return out
+    units, owner = _units_many(texts)
+    sizes = np.bincount(owner, minlength=count)
+    if len(units) < SHINGLE or not (sizes >= MIN_CHARS).any():
+        return out
     raw = units.astype("<u2").tobytes()
-    count = len(units) - (SHINGLE - 1)
-    grams = np.ndarray((count,), dtype="<u8", buffer=raw, strides=(2,))
-    hashes = grams * _M1
+    grams = np.ndarray((len(units) - (SHINGLE - 1),), dtype="<u8", buffer=raw, strides=(2,))
+    first = owner[:len(grams)]
+    valid = (first == owner[SHINGLE - 1:]) & (sizes[first] >= MIN_CHARS)  # within one post
+    hashes = grams[valid] * _M1
     hashes ^= hashes >> _S29
     hashes *= _M2
     hashes ^= hashes >> _S32
-    hashes.sort()
-    starts = np.searchsorted(hashes, _BIN_STARTS)
-    starts[starts >= count] = count - 1
-    first = hashes[starts]
-    filled = (first >> _S58) == _BINS
-    values = first.astype(np.uint32)
+    slots = first[valid] * NUM_PERM + (hashes >> _S58).astype(np.int64)
+    least = np.full(count * NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    np.minimum.at(least, slots, hashes)
+    least = least.reshape(count, NUM_PERM)
+    filled = np.zeros(count * NUM_PERM, dtype=bool)
+    filled[slots] = True
+    filled = filled.reshape(count, NUM_PERM)
+    rows = np.flatnonzero(sizes >= MIN_CHARS)
+    least, filled = least[rows], filled[rows]
+    values = least.astype(np.uint32)
     if not filled.all():
-        have = np.flatnonzero(filled)
-        take = have[np.searchsorted(have, _BIN_INDEX) % len(have)]
+        # the next filled bin of each bin, cyclically: a running minimum from the right over
+        # the bins written twice
+        marks = np.where(filled, _BIN_INDEX, 2 * NUM_PERM)
+        twice = np.concatenate((marks, marks + NUM_PERM), axis=1)[:, ::-1]
+        take = np.minimum.accumulate(twice, axis=1)[:, ::-1][:, :NUM_PERM] % NUM_PERM
         shift = ((take - _BIN_INDEX) % NUM_PERM).astype(np.uint32) * _GOLDEN
-        values = np.where(filled, values, values[take] + shift)
-    return values
+        borrowed = np.take_along_axis(values, take, axis=1) + shift
+        values = np.where(filled, values, borrowed)
+    for row, i in enumerate(rows.tolist()):
+        out[i] = values[row]
+    return out
 
 
 class Clusterer:
@@ -162,14 +188,25 @@ class Clusterer:
 
         A post seen before keeps the cluster it was given. Never raises on hostile text.
         """
-        doc_id = str(doc_id)
+        return self.assign_many([(doc_id, text)])[0]
+
+    def assign_many(self, posts: Iterable[tuple[str, str]]) -> list[str]:
+        """`assign` for posts in arrival order, with their signatures computed in one batch."""
+        posts = [(str(doc_id), text) for doc_id, text in posts]
+        fresh: dict[str, str] = {}
+        for doc_id, text in posts:
+            if doc_id not in self._index:
+                fresh.setdefault(doc_id, text)
+        try:
+            sigs = dict(zip(fresh, signatures(list(fresh.values())), strict=True))
+        except (ValueError, MemoryError, UnicodeError):
+            sigs = {}
+        return [self._assign(doc_id, sigs.get(doc_id)) for doc_id, _ in posts]
+
+    def _assign(self, doc_id: str, sig: np.ndarray | None) -> str:
         known = self._index.get(doc_id)
         if known is not None:
             return self._clusters[known]
-        try:
-            sig = signature(text)
-        except (ValueError, MemoryError, UnicodeError):
-            sig = None
         cluster = doc_id
         index_it = sig is not None
         keys = None

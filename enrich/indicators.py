@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from enrich import pay, places
+from enrich import places
 from enrich.scan import PhraseScanner, clean, fold, snippet
 
 _DATA = yaml.safe_load(
@@ -130,14 +130,20 @@ def detect(
     *,
     lang: str | None = None,
     salary: dict[str, Any] | None = None,
+    pay_words: str | None = None,
     locations: list[dict[str, Any]] = (),
+    place_words: Iterable[tuple[dict[str, Any], str]] = (),
     entities: dict[str, Any] | None = None,
     organizations: list[str] = (),
 ) -> Signals:
     """Every lure indicator of CONTRACT.md found in `text`, as `{"code", "evidence"}`.
 
     `salary`, `locations`, `entities` and `organizations` are what the pay, places, contacts
-    and NER steps found in the same text. Never raises on hostile input.
+    and NER steps found in the same text; `pay_words` and `place_words` are the words that
+    stated the pay and named each place (`pay.parse_with_evidence`, `places.mentions`), quoted
+    as evidence (without them, the evidence is the amount in dollars and the places' names).
+    They are passed in rather than found again: reading a post twice doubled their cost.
+    Never raises on hostile input.
     """
     text = clean(text)[:_SCAN_LIMIT]
     entities = entities if isinstance(entities, dict) else {}
@@ -147,14 +153,14 @@ def detect(
     _age(_scan_text(text, hits), hits)
     skilled = any(code in hits for code in _SKILLED)
 
-    high = _high_pay(text, lang, salary, locations, skilled)
+    high = _high_pay(lang, salary, pay_words, locations, skilled)
     if high:
         hits.setdefault("high_pay_low_skill", []).insert(0, high)
     elif skilled:
         hits.pop("high_pay_low_skill", None)  # "high salary" for a qualified post is no lure
     if "experience_required" in hits:
         hits.pop("no_experience", None)
-    hotspots = _hotspots(text, locations)
+    hotspots = _hotspots(locations, place_words)
     if hotspots:
         hits["destination_hotspot"] = hotspots
     job_post = salary is not None or any(code in hits for code in _JOB_CODES)
@@ -221,7 +227,7 @@ def _age(ages: list[tuple[int | None, int | None, str]], hits: dict[str, list[st
         _add(hits, "age_limit", words)
 
 
-def _high_pay(text: str, lang: str | None, salary: dict[str, Any] | None,
+def _high_pay(lang: str | None, salary: dict[str, Any] | None, pay_words: str | None,
               locations: list[dict[str, Any]], skilled: bool) -> str | None:
     if skilled or not isinstance(salary, dict) or salary.get("period") == "hour":
         return None  # hourly rates are how ordinary part-time jobs advertise, not lures
@@ -237,16 +243,17 @@ def _high_pay(text: str, lang: str | None, salary: dict[str, Any] | None,
     norm = float(_NORMS["usd_month"].get(country, _NORMS["default"]))
     if usd < norm * float(_NORMS["ratio"]):
         return None
-    # asked as the pay step asked (the country of the first place), so pay's cache answers
-    first = next(iter(places.countries(locations)), None)
-    found = pay.parse_with_evidence(text, lang=lang, country=first)
-    return found[1] if found else f"{usd} USD a month"
+    return pay_words if isinstance(pay_words, str) and pay_words else f"{usd} USD a month"
 
 
-def _hotspots(text: str, locations: list[dict[str, Any]]) -> list[str]:
-    if not any(places.is_hotspot(loc) for loc in locations):
+def _hotspots(locations: list[dict[str, Any]],
+              place_words: Iterable[tuple[dict[str, Any], str]]) -> list[str]:
+    hotspots = [loc for loc in locations if places.is_hotspot(loc)]
+    if not hotspots:
         return []
-    return [written for loc, written in places.mentions(text) if places.is_hotspot(loc)]
+    written = {loc.get("name"): words for loc, words in place_words or ()
+               if isinstance(loc, dict) and isinstance(words, str)}
+    return [written.get(loc["name"]) or loc["name"] for loc in hotspots]
 
 
 def _language_target(lang: str | None, locations: list[dict[str, Any]]) -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -173,15 +172,8 @@ def parse_with_evidence(
     text: str, lang: str | None = None, country: str | None = None,
 ) -> tuple[dict[str, Any], str] | None:
     """Like `parse`, with the words of the text that state the pay (for indicator evidence)."""
-    found = _cached(clean(text)[:_SEARCH_LIMIT], lang, country)
-    return (dict(found[0]), found[1]) if found else None
-
-
-@lru_cache(maxsize=8)
-def _cached(text: str, lang: str | None, country: str | None) -> tuple[dict[str, Any], str] | None:
-    """Cached for a few texts: the indicators step asks again for the words that state the pay."""
     try:
-        return _parse(text, lang, country)
+        return _parse(clean(text)[:_SEARCH_LIMIT], lang, country)
     except (ValueError, OverflowError, KeyError, IndexError):  # hostile text: no pay, no crash
         return None
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from enrich.scan import PhraseScanner, TextMemo, clean, fold, snippet
+from enrich.scan import PhraseScanner, clean, fold, snippet
 
 _DATA = Path(__file__).with_name("data") / "gazetteer.yaml"
 
@@ -38,7 +38,6 @@ def _load() -> tuple[list[dict[str, Any]], set[str], PhraseScanner]:
 
 
 _PLACES, _HOTSPOTS, _SCANNER = _load()
-_FOUND = TextMemo()
 
 
 def find(text: str) -> list[dict[str, Any]]:
@@ -55,12 +54,7 @@ def mentions(text: str) -> list[tuple[dict[str, Any], str]]:
 
 
 def _mentions(text: str) -> list[tuple[int, str]]:
-    """(gazetteer index, words as written) of each place, once; remembered for the indicators
-    step, which asks again for the words that name hotspots."""
-    return _FOUND.get(text, _scan)
-
-
-def _scan(text: str) -> list[tuple[int, str]]:
+    """(gazetteer index, words as written) of each place, once."""
     seen: set[int] = set()
     found: list[tuple[int, str]] = []
     for start, end, index in _SCANNER.scan(fold(text)):

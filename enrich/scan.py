@@ -101,6 +101,8 @@ def clean(text: Any) -> str:
         text = bytes(text).decode("utf-8", "replace")
     elif not isinstance(text, str):
         text = str(text)
+    if text.isascii():  # (a flag of the string, no scan): no surrogates to replace
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

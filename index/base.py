@@ -63,6 +63,41 @@ class Index(abc.ABC):
     def stats(self) -> dict[str, Any]:
         """Size of the index: document count, bytes, counts per platform."""
 
+    # -- watchlists and their alert history, kept with the index (alerts/ uses these) --------
+
+    @abc.abstractmethod
+    def save_watchlist(self, record: dict[str, Any], create: bool = True) -> None:
+        """Store a watchlist (a JSON object with a unique `name`), replacing one of that name;
+        with `create=False` only replace one that still exists (a run moving its cursor must
+        not bring back a watchlist removed meanwhile)."""
+
+    @abc.abstractmethod
+    def watchlists(self) -> list[dict[str, Any]]:
+        """Every stored watchlist, by name."""
+
+    @abc.abstractmethod
+    def delete_watchlist(self, name: str) -> bool:
+        """Remove a watchlist (its alert history stays); False when there was none."""
+
+    @abc.abstractmethod
+    def create_alerts(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Record alerts (JSON objects with a unique `id`) whose id is new; return those
+        recorded now. An id seen before is never recorded again: this is what makes a post
+        alert a watchlist at most once."""
+
+    @abc.abstractmethod
+    def known_alerts(self, ids: Iterable[str]) -> set[str]:
+        """Those of the alert `ids` already recorded."""
+
+    @abc.abstractmethod
+    def update_alert(self, row: dict[str, Any]) -> None:
+        """Replace a recorded alert (its state and the notifiers' answers)."""
+
+    @abc.abstractmethod
+    def alert_history(self, watchlist: str | None = None, states: Iterable[str] | None = None,
+                      limit: int = 100) -> list[dict[str, Any]]:
+        """Recorded alerts, newest first, optionally of one watchlist and in given states."""
+
     def refresh(self) -> None:  # noqa: B027 - optional: not every backend buffers writes
         """Make everything written so far visible to search."""
 

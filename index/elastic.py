@@ -54,6 +54,18 @@ def entity_field(kind: str) -> str:
     return f"entities.{name}.{key}" if key else f"entities.{name}"
 
 
+# Watchlists and their alert history live in indices of their own beside the documents'
+# (`NAME.watchlists`, `NAME.alerts`: outside the template's `NAME-*` pattern). The record is
+# kept whole in `_source`; only what is filtered or sorted on is mapped.
+_WATCH_MAPPINGS: dict[str, dict[str, Any]] = {
+    "watchlists": {"dynamic": False, "properties": {"name": {"type": "keyword"}}},
+    "alerts": {"dynamic": False, "properties": {
+        "id": {"type": "keyword"}, "watchlist": {"type": "keyword"},
+        "state": {"type": "keyword"}, "created_at": {"type": "date"},
+    }},
+}
+
+
 class ElasticIndex(Index):
     def __init__(self, url: str, name: str) -> None:
         self.url = url.rstrip("/")
@@ -145,6 +157,106 @@ class ElasticIndex(Index):
             else:
                 report.added += 1
 
+    # -- watchlists and alerts --------------------------------------------------------
+
+    def _side(self, kind: str, create: bool = True) -> str | None:
+        """The name of the `kind` side index (created when missing), or None if absent."""
+        name = f"{self.name}.{kind}"
+        if not self._call(lambda: self.client.indices.exists(index=name)):
+            if not create:
+                return None
+            try:
+                self.client.indices.create(
+                    index=name, mappings=_WATCH_MAPPINGS[kind],
+                    settings={"number_of_shards": 1, "number_of_replicas": 0},
+                )
+            except ApiError as exc:  # another process created it first
+                if "resource_already_exists" not in str(exc):
+                    raise IndexError(f"cannot create {name} at {self.url}: {exc}") from exc
+            except (EsConnectionError, TransportError) as exc:
+                raise IndexUnavailable(f"cannot reach Elasticsearch at {self.url}: {exc}") \
+                    from exc
+        return name
+
+    def save_watchlist(self, record: dict[str, Any], create: bool = True) -> None:
+        name = self._side("watchlists")
+        if create:
+            self._call(lambda: self.client.index(index=name, id=record["name"], document=record,
+                                                 refresh=True))
+            return
+        try:  # a partial update fails on a removed watchlist instead of recreating it
+            self.client.update(index=name, id=record["name"], doc=record, refresh=True)
+        except NotFoundError:
+            return
+        except (EsConnectionError, TransportError) as exc:
+            raise IndexUnavailable(f"cannot reach Elasticsearch at {self.url}: {exc}") from exc
+
+    def watchlists(self) -> list[dict[str, Any]]:
+        name = self._side("watchlists", create=False)
+        if name is None:
+            return []
+        answer = self._call(lambda: self.client.search(
+            index=name, size=10_000, sort=[{"name": "asc"}], query={"match_all": {}}))
+        return [h["_source"] for h in answer["hits"]["hits"]]
+
+    def delete_watchlist(self, name: str) -> bool:
+        side = self._side("watchlists", create=False)
+        if side is None:
+            return False
+        try:
+            self.client.delete(index=side, id=name, refresh=True)
+        except NotFoundError:
+            return False
+        except (EsConnectionError, TransportError) as exc:
+            raise IndexUnavailable(f"cannot reach Elasticsearch at {self.url}: {exc}") from exc
+        return True
+
+    def create_alerts(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not rows:
+            return []
+        name = self._side("alerts")
+        operations: list[dict[str, Any]] = []
+        for row in rows:
+            operations += [{"create": {"_index": name, "_id": row["id"]}}, row]
+        answer = self._call(lambda: self.client.bulk(operations=operations, refresh=True))
+        created = []
+        for row, item in zip(rows, answer["items"], strict=True):
+            result = item["create"]
+            if "error" not in result:
+                created.append(row)
+            elif result.get("status") != 409:  # 409: recorded before, as it should be
+                raise IndexError(f"Elasticsearch refused an alert: {result['error']}")
+        return created
+
+    def known_alerts(self, ids: Iterable[str]) -> set[str]:
+        wanted = list(ids)
+        name = self._side("alerts", create=False)
+        if not wanted or name is None:
+            return set()
+        answer = self._call(lambda: self.client.mget(index=name, ids=wanted, source=False))
+        return {d["_id"] for d in answer["docs"] if d.get("found")}
+
+    def update_alert(self, row: dict[str, Any]) -> None:
+        name = self._side("alerts")
+        self._call(lambda: self.client.index(index=name, id=row["id"], document=row,
+                                             refresh=True))
+
+    def alert_history(self, watchlist: str | None = None, states: Iterable[str] | None = None,
+                      limit: int = 100) -> list[dict[str, Any]]:
+        name = self._side("alerts", create=False)
+        if name is None:
+            return []
+        filters: list[dict[str, Any]] = []
+        if watchlist is not None:
+            filters.append({"term": {"watchlist": watchlist}})
+        chosen = list(states or [])
+        if chosen:
+            filters.append({"terms": {"state": chosen}})
+        answer = self._call(lambda: self.client.search(
+            index=name, size=limit, query={"bool": {"filter": filters}},
+            sort=[{"created_at": "desc"}, {"id": "desc"}]))
+        return [h["_source"] for h in answer["hits"]["hits"]]
+
     def get(self, doc_id: str) -> dict[str, Any] | None:
         try:
             answer = self._call(lambda: self.client.get(
@@ -178,6 +290,10 @@ class ElasticIndex(Index):
             filters.append({"range": {"risk.score": {"gte": query.min_risk}}})
         if query.since:
             filters.append({"range": {"derived.date": {"gte": query.since}}})
+        seen = {op: value for op, value in (("gte", query.seen_since), ("lt", query.seen_before))
+                if value}
+        if seen:
+            filters.append({"range": {"first_seen": seen}})
         for kind, value in query.entities:
             filters.append({"term": {entity_field(kind): value}})
         newest = {"derived.date": {"order": "desc", "missing": "_last"}}

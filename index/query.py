@@ -126,6 +126,10 @@ class Query:
     indicator: str | None = None
     since: str | None = None
     cluster: str | None = None
+    # when the post first reached the index (`first_seen`): from (inclusive) and before
+    # (exclusive); the watchlists evaluate what arrived since their last run with these
+    seen_since: str | None = None
+    seen_before: str | None = None
     entities: list[tuple[str, str]] = field(default_factory=list)
     sort: str = "relevance"
     limit: int = 20
@@ -144,6 +148,10 @@ class Query:
             raise QueryError("--limit and offset must not be negative")
         if self.since:
             self.since = parse_since(self.since)
+        if self.seen_since:
+            self.seen_since = parse_since(self.seen_since)
+        if self.seen_before:
+            self.seen_before = parse_since(self.seen_before)
         if self.country:
             self.country = self.country.upper()
         if self.lang:

@@ -47,6 +47,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
 """
 
 
+# Watchlists and their alert history (alerts/), in the same file as the documents.
+_WATCH_SCHEMA = """
+CREATE TABLE IF NOT EXISTS watchlists (name TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY, watchlist TEXT NOT NULL, state TEXT NOT NULL,
+    created_at TEXT NOT NULL, record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_watchlist ON alerts(watchlist, created_at);
+CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created_at);
+"""
+
+
 def _path(url: str) -> Path:
     path = url.removeprefix("sqlite://")
     # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them
@@ -77,6 +89,7 @@ class SqliteIndex(Index):
         self.path = _path(url)
         self.location = f"sqlite:///{self.path}"
         self._db: sqlite3.Connection | None = None
+        self._watch_ready = False
 
     # -- connection --------------------------------------------------------------------
 
@@ -117,6 +130,7 @@ class SqliteIndex(Index):
         if self._db is not None:
             self._db.close()
             self._db = None
+            self._watch_ready = False
 
     # -- writing -----------------------------------------------------------------------
 
@@ -197,6 +211,84 @@ class SqliteIndex(Index):
             (rid, title, text, " ".join(grams(title + "\n" + text))),
         )
 
+    # -- watchlists and alerts --------------------------------------------------------
+
+    def _watch_db(self) -> sqlite3.Connection:
+        db = self._connect(create=True)
+        if not self._watch_ready:
+            db.executescript(_WATCH_SCHEMA)
+            self._watch_ready = True
+        return db
+
+    def save_watchlist(self, record: dict[str, Any], create: bool = True) -> None:
+        values = (json.dumps(record, ensure_ascii=False), record["name"])
+        self._watch_db().execute(
+            "INSERT OR REPLACE INTO watchlists (record, name) VALUES (?, ?)" if create
+            else "UPDATE watchlists SET record = ? WHERE name = ?", values,
+        )
+
+    def watchlists(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        rows = self._watch_db().execute("SELECT record FROM watchlists ORDER BY name")
+        return [json.loads(r[0]) for r in rows]
+
+    def delete_watchlist(self, name: str) -> bool:
+        done = self._watch_db().execute("DELETE FROM watchlists WHERE name = ?", (name,))
+        return done.rowcount > 0
+
+    def create_alerts(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        db = self._watch_db()
+        created = []
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            for row in rows:
+                done = db.execute(
+                    "INSERT OR IGNORE INTO alerts (id, watchlist, state, created_at, record) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (row["id"], row["watchlist"], row["state"], row["created_at"],
+                     json.dumps(row, ensure_ascii=False)),
+                )
+                if done.rowcount:
+                    created.append(row)
+        return created
+
+    def known_alerts(self, ids: Iterable[str]) -> set[str]:
+        db = self._watch_db()
+        wanted = list(ids)
+        out: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = db.execute(
+                f"SELECT id FROM alerts WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            )
+            out.update(r[0] for r in rows)
+        return out
+
+    def update_alert(self, row: dict[str, Any]) -> None:
+        self._watch_db().execute(
+            "UPDATE alerts SET state = ?, record = ? WHERE id = ?",
+            (row["state"], json.dumps(row, ensure_ascii=False), row["id"]),
+        )
+
+    def alert_history(self, watchlist: str | None = None, states: Iterable[str] | None = None,
+                      limit: int = 100) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        where, params = [], []
+        if watchlist is not None:
+            where.append("watchlist = ?")
+            params.append(watchlist)
+        chosen = list(states or [])
+        if chosen:
+            where.append(f"state IN ({','.join('?' * len(chosen))})")
+            params.extend(chosen)
+        rows = self._watch_db().execute(
+            "SELECT record FROM alerts" + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY created_at DESC, rowid DESC LIMIT ?", [*params, limit],
+        )
+        return [json.loads(r[0]) for r in rows]
+
     # -- reading -----------------------------------------------------------------------
 
     def get(self, doc_id: str) -> dict[str, Any] | None:
@@ -228,6 +320,12 @@ class SqliteIndex(Index):
         if query.since:
             where.append("d.date >= ?")
             params.append(query.since)
+        if query.seen_since:
+            where.append("d.first_seen >= ?")
+            params.append(query.seen_since)
+        if query.seen_before:
+            where.append("d.first_seen < ?")
+            params.append(query.seen_before)
         exact = list(query.entities)
         if query.country:
             exact.append(("country", query.country))

@@ -1,11 +1,26 @@
-"""Running spiders from lurewatch's own commands (the demo; later the scheduler)."""
+"""Running spiders from lurewatch's own commands (`lurewatch crawl`, the demo, the scheduler).
+
+A crawl of a configured source (its arguments carry `source`) keeps Scrapy's JOBDIR in
+LUREWATCH_DATA/jobs/SOURCE/SPIDER-HASH (LUREWATCH_JOBS_DIR; HASH is of the spider's arguments):
+stopped half-way by SIGTERM or Ctrl-C, it leaves its pending requests and seen fingerprints
+there, and the next crawl with the same spider and arguments resumes from them. Several crawls
+of one source in one run (the demo's two Telegram channels) each get a JOBDIR of their own, as
+Scrapy's JOBDIR cannot be shared. A crawl that finishes removes its JOBDIR, so the next one
+starts afresh (otherwise Scrapy would filter every request as already seen).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
+import re
+import shutil
+from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
@@ -28,14 +43,50 @@ def run_crawls(
     process, so this is for one-shot commands; the scheduler runs each crawl in a process
     of its own.
     """
-    process = CrawlerProcess(project_settings(**overrides))
-    crawlers = []
+    settings = project_settings(**overrides)
+    process = CrawlerProcess(settings)
+    crawlers: list[tuple[Crawler, Path | None]] = []
     for name, arguments in crawls:
-        crawler = process.create_crawler(name)
-        crawlers.append(crawler)
+        jobdir = job_dir(name, arguments, settings) if arguments.get("source") else None
+        if jobdir is not None and any(jobdir == taken for _, taken in crawlers):
+            jobdir = None  # the very same crawl twice in a run: the repeat cannot resume
+        crawler = process.create_crawler(name)  # with its own copy of the settings
+        if jobdir is not None:
+            crawler.settings.set("JOBDIR", str(jobdir), priority="cmdline")
+        crawlers.append((crawler, jobdir))
         process.crawl(crawler, **arguments)
     process.start()
-    return [crawler.stats.get_stats() for crawler in crawlers]
+    for crawler, jobdir in crawlers:
+        _finish_job(crawler, jobdir)
+    return [crawler.stats.get_stats() for crawler, _ in crawlers]
+
+
+def job_dir(spider: str, arguments: dict[str, str], settings: Settings) -> Path:
+    """Where a crawl's state (Scrapy's JOBDIR) waits between a stop and a resume: one folder per
+    source, in it one per spider and arguments (the same on every run, so that a resume finds
+    it; different for each crawl of a run, as two crawls cannot share a JOBDIR)."""
+    from lurewatch import config
+
+    def safe(name: str, fallback: str) -> str:
+        return re.sub(r"[^\w.-]", "_", name).strip(".") or fallback
+
+    key = json.dumps([spider, sorted(arguments.items())], ensure_ascii=False, default=str)
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    source = safe(str(arguments.get("source") or ""), "source")
+    return (config.data_dir() / settings.get("LUREWATCH_JOBS_DIR", "jobs") / source
+            / f"{safe(spider, 'spider')}-{digest}")
+
+
+def _finish_job(crawler: Crawler, jobdir: Path | None) -> None:
+    if jobdir is None or crawler.stats is None:
+        return
+    reason = crawler.stats.get_value("finish_reason")
+    if reason == "finished":
+        shutil.rmtree(jobdir, ignore_errors=True)
+    elif jobdir.exists():
+        logging.getLogger(__name__).warning(
+            "crawl stopped (%s); its state is kept in %s and the next crawl of this source "
+            "with the same spider and arguments resumes from it", reason, jobdir)
 
 
 def spider_names() -> set[str]:

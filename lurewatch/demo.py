@@ -18,8 +18,10 @@ def demo_crawls(urls: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
     crawls = []
     for name, base in urls.items():
         site = importlib.import_module(f"fixtures.{name}.site")
-        for spider, argument, path in site.ENTRY_POINTS:
-            crawls.append((spider, {argument: base + path, "source": f"demo-{name}"}))
+        # (spider, argument, path[, other arguments])
+        for spider, argument, path, *extra in site.ENTRY_POINTS:
+            arguments = {argument: base + path, **(extra[0] if extra else {})}
+            crawls.append((spider, {**arguments, "source": f"demo-{name}"}))
     return crawls
 
 

@@ -10,7 +10,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from lurewatch import config
 
@@ -28,10 +28,15 @@ class SmtpServer:
     security: str  # "opportunistic" | "starttls" | "tls"
     user: str | None = None
     password: str | None = None
+    cafile: str | None = None  # CA certificates to trust instead of the system's (`?cafile=`)
+
+    def context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.cafile)
 
     @classmethod
     def parse(cls, url: str) -> SmtpServer:
-        """`smtp://[USER:PASSWORD@]HOST[:PORT]`, `smtp+starttls://...` or `smtps://...`."""
+        """`smtp://[USER:PASSWORD@]HOST[:PORT]`, `smtp+starttls://...` or `smtps://...`;
+        `?cafile=PATH` trusts the certificates in PATH (a server with a private CA)."""
         parts = urlsplit(url)
         if parts.scheme not in SCHEMES or not parts.hostname:
             raise MailError(f"cannot use mail server {url!r}: write smtp://HOST:PORT, "
@@ -42,9 +47,10 @@ class SmtpServer:
             raise MailError(f"cannot use mail server {url!r}: {exc}") from None
         security = {"smtp": "opportunistic", "smtp+starttls": "starttls",
                     "smtps": "tls"}[parts.scheme]
+        cafile = (parse_qs(parts.query).get("cafile") or [None])[0]
         return cls(parts.hostname, port, security,
                    unquote(parts.username) if parts.username else None,
-                   unquote(parts.password) if parts.password else None)
+                   unquote(parts.password) if parts.password else None, cafile)
 
 
 def send(message: EmailMessage, url: str | None = None, timeout: float = 20.0) -> str:
@@ -61,7 +67,7 @@ def send(message: EmailMessage, url: str | None = None, timeout: float = 20.0) -
     try:
         if server.security == "tls":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout,
-                                                  context=ssl.create_default_context())
+                                                  context=server.context())
         else:
             smtp = smtplib.SMTP(server.host, server.port, timeout=timeout)
         with smtp:
@@ -69,7 +75,7 @@ def send(message: EmailMessage, url: str | None = None, timeout: float = 20.0) -
             if server.security == "starttls" or (
                 server.security == "opportunistic" and smtp.has_extn("starttls")
             ):
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=server.context())
                 smtp.ehlo()
             if server.user:
                 smtp.login(server.user, server.password or "")

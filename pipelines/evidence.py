@@ -7,6 +7,16 @@ the `evidence_recorded` signal; `EvidencePipeline` listens and points each docum
 
 The recorder sits before decompression (its priority is above HttpCompressionMiddleware's),
 so the record holds the body as it came over the wire; `sha256` is the SHA-256 of that body.
+A page rendered in a browser (scrapy-playwright; the response is flagged "playwright") is
+archived as the DOM after its scripts ran, since that is what the posts were read from; its
+Content-Length is set to that body's length. What the page's scripts fetched themselves (the
+JSON its posts came from) never passes through Scrapy: the spider hands each exchange to
+`archive_browser_exchange` and it is archived in the same WARC.
+
+Rendered pages also get a full-page screenshot: the spider hands the PNG to `save_screenshot`,
+which writes it as LUREWATCH_DATA/screenshots/<crawl>/<sha256>.png and announces it with the
+`screenshot_taken` signal, and `EvidencePipeline` puts its path in `evidence.screenshot` of
+every document read from that page.
 """
 
 from __future__ import annotations
@@ -34,6 +44,14 @@ logger = logging.getLogger(__name__)
 
 # Custom signal: (url, evidence dict) for every response written to the WARC.
 evidence_recorded = object()
+# Custom signal: (url, path) for every screenshot saved of a rendered page.
+screenshot_taken = object()
+# Custom signal: (exchange) for a request a rendered page made itself (its script's fetches),
+# which Scrapy never sees: the recorder archives it like any other response.
+browser_exchange = object()
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SCREENSHOT_DIR = "screenshots"  # under LUREWATCH_DATA; -s LUREWATCH_SCREENSHOT_DIR=... changes it
 
 # Hop-by-hop headers describe the transfer, not the resource; the body is stored de-chunked.
 _DROP = {b"transfer-encoding"}
@@ -57,6 +75,7 @@ class WarcRecorder:
         self._file: Any = None
         self._writer: WARCWriter | None = None
         crawler.signals.connect(self.close, signal=signals.spider_closed)
+        crawler.signals.connect(self._browser_exchange, signal=browser_exchange)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcRecorder:
@@ -77,32 +96,52 @@ class WarcRecorder:
         return self._writer
 
     def process_response(self, request: Request, response: Response) -> Response:
+        headers = _headers(response.headers)
+        if "playwright" in response.flags:  # the rendered DOM, not the bytes first served
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(response.body))))
+        evidence = self.write_exchange(
+            request.method, request.url, _headers(request.headers), request.body or b"",
+            response.url, response.status, headers, response.body,
+        )
+        self.crawler.signals.send_catch_log(evidence_recorded, url=response.url,
+                                            evidence=evidence)
+        return response
+
+    def write_exchange(
+        self, method: str, request_url: str, request_headers: list[tuple[str, str]],
+        request_body: bytes, url: str, status: int, headers: list[tuple[str, str]], body: bytes,
+    ) -> dict[str, str]:
+        """Write a response record and its request record; the evidence that points at them."""
         writer = self._open()
-        body = response.body
-        digest = hashlib.sha256(body).hexdigest()
-        status = f"{response.status} {_reason(response.status)}"
-        http_headers = StatusAndHeaders(status, _headers(response.headers), protocol="HTTP/1.1")
+        http_headers = StatusAndHeaders(f"{status} {_reason(status)}", headers,
+                                        protocol="HTTP/1.1")
         record = writer.create_warc_record(
-            response.url, "response", payload=io.BytesIO(body), length=len(body),
+            url, "response", payload=io.BytesIO(body), length=len(body),
             http_headers=http_headers,
         )
         req_headers = StatusAndHeaders(
-            f"{request.method} {_path(request.url)} HTTP/1.1", _headers(request.headers),
-            is_http_request=True,
+            f"{method} {_path(request_url)} HTTP/1.1", request_headers, is_http_request=True,
         )
         req_record = writer.create_warc_record(
-            request.url, "request", payload=io.BytesIO(request.body or b""),
-            length=len(request.body or b""), http_headers=req_headers,
+            request_url, "request", payload=io.BytesIO(request_body), length=len(request_body),
+            http_headers=req_headers,
         )
         record_id = record.rec_headers.get_header("WARC-Record-ID")
         req_record.rec_headers.add_header("WARC-Concurrent-To", record_id)
         writer.write_record(record)
         writer.write_record(req_record)
         self._file.flush()
-        evidence = {"warc": str(self.path), "record_id": record_id, "sha256": digest}
-        self.crawler.signals.send_catch_log(evidence_recorded, url=response.url,
-                                            evidence=evidence)
-        return response
+        return {"warc": str(self.path), "record_id": record_id,
+                "sha256": hashlib.sha256(body).hexdigest()}
+
+    def _browser_exchange(self, exchange: dict[str, Any]) -> None:
+        """The browser hands bodies over decoded: the headers must not claim otherwise."""
+        body = exchange["body"]
+        headers = [(k, v) for k, v in exchange["headers"]
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        self.write_exchange(**{**exchange, "headers": [*headers,
+                                                       ("Content-Length", str(len(body)))]})
 
     def close(self) -> None:
         if self._file is not None:
@@ -122,12 +161,43 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
+def crawl_name(crawler: Crawler) -> str:
+    """SPIDER-STARTTIME-PID: one folder of screenshots per crawl, named like its WARC file."""
+    name = crawler.spider.name if crawler.spider else "crawl"
+    started = crawler.stats.get_value("start_time") if crawler.stats else None
+    stamp = started.strftime("%Y%m%dT%H%M%SZ") if started else time.strftime(
+        "%Y%m%dT%H%M%SZ", time.gmtime())
+    return f"{name}-{stamp}-{os.getpid()}"
+
+
+def save_screenshot(crawler: Crawler, url: str, png: bytes) -> Path:
+    """Write a rendered page's screenshot, named by its SHA-256, and announce it for `url`."""
+    if not png.startswith(PNG_SIGNATURE):
+        raise ValueError(f"the screenshot of {url} is not a PNG image")
+    directory = (config.data_dir() / crawler.settings.get("LUREWATCH_SCREENSHOT_DIR",
+                                                          SCREENSHOT_DIR) / crawl_name(crawler))
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{hashlib.sha256(png).hexdigest()}.png"
+    path.write_bytes(png)
+    crawler.signals.send_catch_log(screenshot_taken, url=url, path=str(path))
+    return path
+
+
+def archive_browser_exchange(crawler: Crawler, exchange: dict[str, Any]) -> None:
+    """Archive a request a page made in the browser and its response (keys: those of
+    `WarcRecorder.write_exchange`); nothing happens when no recorder is enabled."""
+    crawler.signals.send_catch_log(browser_exchange, exchange=exchange)
+
+
 class EvidencePipeline:
-    """Point each document at the archived response of the page it was read from."""
+    """Point each document at the archived response of the page it was read from, and at
+    that page's screenshot when it was rendered."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.by_url: dict[str, dict[str, str]] = {}
+        self.screenshots: dict[str, str] = {}
         crawler.signals.connect(self._recorded, signal=evidence_recorded)
+        crawler.signals.connect(self._screenshot, signal=screenshot_taken)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> EvidencePipeline:
@@ -136,6 +206,9 @@ class EvidencePipeline:
     def _recorded(self, url: str, evidence: dict[str, str]) -> None:
         self.by_url[url] = evidence
 
+    def _screenshot(self, url: str, path: str) -> None:
+        self.screenshots[url] = path
+
     def process_item(self, doc: dict[str, Any]) -> dict[str, Any]:
         page = (doc.get("meta") or {}).get("page_url") or doc.get("url")
         found = self.by_url.get(page or "")
@@ -143,6 +216,8 @@ class EvidencePipeline:
             doc["evidence"] = {**doc["evidence"], **found}
         else:
             logger.warning("no archived response for %s (page %s)", doc.get("url"), page)
+        if page in self.screenshots:
+            doc["evidence"] = {**doc["evidence"], "screenshot": self.screenshots[page]}
         return doc
 
 

@@ -47,13 +47,18 @@ def html_to_text(html: str | None) -> str:
     return clean_text(root.text_content())
 
 
+def item_id(item: dict[str, Any]) -> str:
+    """The document id an item will get: spiders ask the index about it before fetching more."""
+    return document_id(item.get("platform") or "web",
+                       item.get("key") or canonical_key(item.get("url") or ""))
+
+
 def item_to_document(
     item: dict[str, Any], source: str, crawled_at: str | None = None,
 ) -> dict[str, Any]:
     """The document for one spider item (see spiders/ for the item's keys)."""
     platform = item.get("platform") or "web"
     url = item.get("url") or ""
-    key = item.get("key") or canonical_key(url)
     text = clean_text(item["text"]) if item.get("text") else html_to_text(item.get("html"))
     crawled_at = crawled_at or now_utc()
     meta = dict(item.get("meta") or {})
@@ -61,7 +66,7 @@ def item_to_document(
         meta["links"] = list(dict.fromkeys(item["links"]))
     title = clean_text(item.get("title")) or None
     return new_document(
-        id=document_id(platform, key), platform=platform, source=item.get("source") or source,
+        id=item_id(item), platform=platform, source=item.get("source") or source,
         url=url or None, title=title, text=text, posted_at=to_utc(item.get("posted_at")),
         crawled_at=crawled_at, first_seen=crawled_at, last_seen=crawled_at,
         author=clean_text(item.get("author")) or None, meta=meta,

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -21,10 +22,17 @@ import extruct
 import lxml.html
 import scrapy
 from parsel import Selector
+from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
 from w3lib.encoding import html_body_declared_encoding
+
+from lurewatch.document import to_utc
+from pipelines.normalize import item_id
+from spiders.incremental import PageState, SeenPosts
 
 logger = logging.getLogger(__name__)
 
@@ -168,29 +176,60 @@ def next_page(response: TextResponse) -> str | None:
 
 def sitemap_links(response: Response) -> tuple[list[str], list[str]]:
     """(page URLs, child sitemap URLs) of a sitemap or sitemap index."""
+    pages, children = sitemap_entries(response)
+    return [url for url, _ in pages], children
+
+
+def sitemap_entries(response: Response) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """([(page URL, <lastmod> as UTC ISO or None)], child sitemap URLs) of a sitemap."""
     try:
         sitemap = Sitemap(_body(response))
+        entries = [entry for entry in sitemap if entry.get("loc")]
     except Exception:  # a broken sitemap is logged and skipped, not fatal
         logger.warning("unreadable sitemap at %s", response.url)
         return [], []
-    locs = [urljoin(response.url, entry["loc"]) for entry in sitemap if entry.get("loc")]
+    locs = [(urljoin(response.url, e["loc"]), listed_date(e.get("lastmod"))) for e in entries]
     if sitemap.type == "sitemapindex":
-        return [], locs
+        return [], [url for url, _ in locs]
     return locs, []
 
 
 def feed_links(response: Response) -> tuple[list[str], str | None]:
     """(entry URLs, next feed page or None) of an RSS 1/2 or Atom feed."""
+    entries, next_url = feed_entries(response)
+    return [url for url, _ in entries], next_url
+
+
+def feed_entries(response: Response) -> tuple[list[tuple[str, str | None]], str | None]:
+    """([(entry URL, its updated/published date as UTC ISO or None)], next feed page or None)
+    of an RSS 1/2 or Atom feed."""
     selector = Selector(body=_body(response), type="xml")
     selector.remove_namespaces()
-    links = selector.xpath("//item/link/text() | //entry/link[not(@rel) or @rel='alternate']/@href")
-    urls: list[str] = []
-    for link in links.getall():
-        url = strip_tracking(urljoin(response.url, link.strip()))
-        if link.strip() and url not in urls:
-            urls.append(url)
+    entries: dict[str, str | None] = {}
+    for node in selector.xpath("//item | //entry"):
+        link = (node.xpath("./link/text()").get() or node.xpath(
+            "./link[not(@rel) or @rel='alternate']/@href").get() or "").strip()
+        if not link:
+            continue
+        url = strip_tracking(urljoin(response.url, link))
+        date = node.xpath("./updated/text() | ./pubDate/text() | ./published/text()"
+                          " | ./date/text()").get()
+        entries.setdefault(url, listed_date(date))
     next_href = selector.xpath("//link[@rel='next']/@href").get()
-    return urls, urljoin(response.url, next_href) if next_href else None
+    return list(entries.items()), urljoin(response.url, next_href) if next_href else None
+
+
+def listed_date(value: str | None) -> str | None:
+    """A sitemap or feed date (W3C datetime or RFC 822) as ISO 8601 UTC, or None."""
+    if not value or not value.strip():
+        return None
+    found = to_utc(value.strip())
+    if found is None:
+        try:
+            found = to_utc(parsedate_to_datetime(value.strip()).isoformat())
+        except (TypeError, ValueError, IndexError):
+            return None
+    return found
 
 
 def robots_sitemaps(response: Response) -> list[str]:
@@ -438,6 +477,12 @@ class JobBoardSpider(scrapy.Spider):
       job_pattern  regular expression a link must match to be taken for a job page
                    (default: common job-board URL shapes, see JOB_LINK)
       source       the `source` written on items (default: the spider's name)
+
+    Incremental (LUREWATCH_INCREMENTAL, settings.py): a job page already indexed is not fetched
+    again unless the sitemap's <lastmod> or the feed's date for it is newer than when it was
+    fetched; listing pages give no dates, so paging stops at a listing page whose job links are
+    all indexed (listings run newest first). Pages that cannot be read (timeouts, redirect
+    loops, oversized or undecodable bodies) are logged with their URL and skipped.
     """
 
     name = "jobboard"
@@ -455,9 +500,19 @@ class JobBoardSpider(scrapy.Spider):
         self.source = source or self.name
         self.pages_read = 0
         self._seen: set[str] = set()
+        self._requested: set[str] = set()
+        self.indexed: SeenPosts | None = None
+        self.page_state: PageState | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> JobBoardSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.indexed = SeenPosts.from_crawler(crawler)
+        spider.page_state = PageState.from_crawler(crawler)
+        return spider
 
     async def start(self) -> AsyncIterator[Request]:
-        yield Request(self.start_url, callback=self.parse_start)
+        yield Request(self.start_url, callback=self.parse_start, errback=self.failed)
 
     def parse_start(self, response: Response) -> Iterator[Any]:
         kind = page_kind(response)
@@ -469,6 +524,17 @@ class JobBoardSpider(scrapy.Spider):
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         yield from self.parse_start(response)
+
+    def failed(self, failure: Failure) -> None:
+        """One line naming the page that could not be read and why; the crawl goes on."""
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        else:
+            reason = f"{failure.type.__name__}: {failure.getErrorMessage()}"
+        first = (request.meta.get("redirect_urls") or [request.url])[0]
+        self.logger.warning("jobboard: skipped %s (%s)", first, reason)
+        self.crawler.stats.inc_value("lurewatch/pages_failed")
 
     def _count_page(self, response: Response) -> bool:
         if self.pages_read >= self.max_pages:
@@ -484,44 +550,74 @@ class JobBoardSpider(scrapy.Spider):
         if not self._count_page(response):
             return
         jobs, next_url = listing_links(decode_response(response), self.job_pattern)
-        yield from self._job_requests(jobs)
-        if next_url and self.pages_read < self.max_pages:
-            yield Request(next_url, callback=self.parse_listing)
+        wanted = list(self._job_requests((url, None) for url in jobs))
+        yield from wanted
+        if jobs and not wanted:
+            self.logger.info("every job on %s is indexed already; not paging further "
+                             "(incremental)", response.url)
+            self.crawler.stats.inc_value("lurewatch/incremental_stops")
+        elif next_url and self.pages_read < self.max_pages:
+            yield Request(next_url, callback=self.parse_listing, errback=self.failed)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         if not self._count_page(response):
             return
-        pages, children = sitemap_links(response)
+        pages, children = sitemap_entries(response)
         for url in children:
-            yield Request(url, callback=self.parse_sitemap)
-        jobs = [strip_tracking(url) for url in pages if self.job_pattern.search(url)]
+            yield Request(url, callback=self.parse_sitemap, errback=self.failed)
+        jobs = [(strip_tracking(url), date) for url, date in pages if self.job_pattern.search(url)]
         # A sitemap whose URLs match no job shape is taken to list job pages only.
-        yield from self._job_requests(jobs or [strip_tracking(url) for url in pages])
+        yield from self._job_requests(jobs or [(strip_tracking(u), d) for u, d in pages])
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         if not self._count_page(response):
             return
-        jobs, next_url = feed_links(response)
+        jobs, next_url = feed_entries(response)
         yield from self._job_requests(jobs)
         if next_url:
-            yield Request(next_url, callback=self.parse_feed)
+            yield Request(next_url, callback=self.parse_feed, errback=self.failed)
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         for url in robots_sitemaps(response):
-            yield Request(url, callback=self.parse_sitemap)
+            yield Request(url, callback=self.parse_sitemap, errback=self.failed)
 
-    def _job_requests(self, urls: Iterable[str]) -> Iterator[Request]:
-        for url in urls:
-            yield Request(url, callback=self.parse_job_page, priority=1)
+    def _job_requests(self, jobs: Iterable[tuple[str, str | None]]) -> Iterator[Request]:
+        """Requests for the job pages not indexed yet, or changed since (a newer date), once
+        each in a crawl (boards link the same ads again from "hot jobs" boxes)."""
+        listed = {url: date for url, date in jobs if url not in self._requested}
+        for url in self._unchanged(listed):
+            self.logger.debug("indexed already and unchanged: %s", url)
+            self.crawler.stats.inc_value("lurewatch/skipped_indexed")
+            del listed[url]
+        for url, date in listed.items():
+            self._requested.add(url)
+            yield Request(url, callback=self.parse_job_page, errback=self.failed, priority=1,
+                          cb_kwargs={"listed_url": url, "listed_at": date})
 
-    def parse_job_page(self, response: Response) -> Iterator[dict[str, Any]]:
+    def _unchanged(self, listed: dict[str, str | None]) -> list[str]:
+        if self.indexed is None or self.page_state is None or not self.indexed.enabled:
+            return []
+        fetched = self.page_state.get(listed)
+        indexed = self.indexed.seen({doc_id for doc_id, _ in fetched.values()})
+        return [url for url, (doc_id, then) in fetched.items()
+                if doc_id in indexed and not _newer(listed[url], then)]
+
+    def parse_job_page(self, response: Response, listed_url: str | None = None,
+                       listed_at: str | None = None) -> Iterator[dict[str, Any]]:
         if not isinstance(response, TextResponse):
             self.logger.warning("skipping %s: not a text page", response.url)
             return
         item = parse_job(response, source=self.source)
+        if self.page_state is not None:
+            self.page_state.put(listed_url or response.url, item_id(item), listed_at)
         identities = {item["url"], response.url} | ({item["key"]} if item["key"] else set())
         if identities & self._seen:
             self.logger.debug("already yielded %s", response.url)
             return
         self._seen |= identities
         yield item
+
+
+def _newer(now: str | None, then: str | None) -> bool:
+    """True when the listing dates the page later than it did when the page was fetched."""
+    return bool(now) and (not then or now > then)  # both ISO 8601 UTC: text order is time order

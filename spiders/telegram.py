@@ -25,7 +25,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import scrapy
 from parsel import Selector
+from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from pipelines.normalize import item_id
+from spiders.incremental import SeenPosts
 
 DEFAULT_BASE_URL = "https://t.me"
 DEFAULT_MAX_PAGES = 10
@@ -38,6 +43,20 @@ _MEDIA_KINDS = (  # selector -> kind, for media the preview only names
     (".tgme_widget_message_voice", "voice"),
     (".tgme_widget_message_roundvideo_player", "round_video"),
     (".tgme_widget_message_location_wrap", "location"),
+)
+
+
+# Widgets of a message bubble this spider reads or knows to carry nothing; anything else named
+# tgme_widget_message_* is markup t.me added since, logged so that the parser can be extended.
+KNOWN_WIDGETS = frozenset(
+    "tgme_widget_message_" + name for name in (
+        "author author_name bubble_tail footer forwarded_from forwarded_from_name grouped "
+        "grouped_wrap grouped_layer info link_preview owner_name photo photo_wrap poll "
+        "poll_options poll_option poll_question poll_type reactions reply text video_player "
+        "video_thumb video_wrap video document_wrap document sticker_wrap sticker voice "
+        "roundvideo_player location_wrap location views meta from_author date service_date "
+        "contact_wrap contact game invoice"
+    ).split()
 )
 
 
@@ -133,6 +152,18 @@ def parse_posts(response: Response, source: str = "telegram") -> list[dict[str, 
     ]
     items.reverse()
     return items
+
+
+def unknown_widgets(message: Selector) -> list[str]:
+    """Classes tgme_widget_message_* in a message's bubble that this parser does not know."""
+    found: list[str] = []
+    for element in message.css(".tgme_widget_message_bubble > *, "
+                               ".tgme_widget_message_bubble > * > *"):
+        for name in (element.attrib.get("class") or "").split():
+            if (name.startswith("tgme_widget_message_") and name not in KNOWN_WIDGETS
+                    and name not in found):
+                found.append(name)
+    return found
 
 
 def older_page_url(response: Response) -> str | None:
@@ -375,6 +406,13 @@ class TelegramSpider(scrapy.Spider):
             raise ValueError(f"max_pages must be 1 or more, not {max_pages!r}")
         self.source = source or self.name
         self._seen: set[str] = set()
+        self.indexed: SeenPosts | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> TelegramSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.indexed = SeenPosts.from_crawler(crawler)
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         yield scrapy.Request(self.start_url, callback=self.parse, errback=self.failed,
@@ -389,12 +427,25 @@ class TelegramSpider(scrapy.Spider):
                 self.channel, redirects[0] if redirects else response.url, how,
             )
             return
-        for item in parse_posts(response, self.source):
+        items = parse_posts(response, self.source)
+        strange = {m.attrib.get("data-post"): unknown_widgets(m)
+                   for m in response.css("div.tgme_widget_message[data-post]")}
+        strange = {key: names for key, names in strange.items() if names}
+        if strange:
+            self.logger.warning(
+                "telegram: markup not understood on %s (%s); the rest of each post is read",
+                response.url, "; ".join(f"{k}: {', '.join(v)}" for k, v in strange.items()))
+        for item in items:
             if item["key"] not in self._seen:  # pages shift while new posts arrive
                 self._seen.add(item["key"])
                 yield item
         older = older_page_url(response)
-        if older and page < self.max_pages:
+        known = self.indexed.seen(item_id(i) for i in items) if self.indexed and items else {}
+        if older and items and len(known) == len({item_id(i) for i in items}):
+            self.logger.info("telegram: every post on %s is indexed already; not paging "
+                             "further back (incremental)", response.url)
+            self.crawler.stats.inc_value("lurewatch/incremental_stops")
+        elif older and page < self.max_pages:
             yield scrapy.Request(older, callback=self.parse, errback=self.failed,
                                  cb_kwargs={"page": page + 1})
         elif older:
@@ -402,5 +453,11 @@ class TelegramSpider(scrapy.Spider):
                              response.url)
 
     def failed(self, failure: Any) -> None:
+        """A page that could not be read ends the crawl here with one clear line, not a trace."""
+        if failure.check(HttpError) and failure.value.response.status in (404, 410):
+            self.logger.warning(
+                "telegram: channel %r does not exist any more (HTTP %d at %s); no posts read",
+                self.channel, failure.value.response.status, failure.request.url)
+            return
         self.logger.warning("telegram: could not read %s: %s", failure.request.url,
                             failure.getErrorMessage())

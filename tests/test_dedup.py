@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from enrich.dedup import Clusterer
+from enrich.dedup import Clusterer, signature, signatures
 
 AD = ("🔥 URGENT HIRING 🔥\nCustomer service staff needed in Sihanoukville, Cambodia.\n"
       "Salary $2,500/month + commission. No experience needed. Free flight ticket, free "
@@ -116,3 +116,16 @@ def test_bad_input_gets_its_own_cluster(bad) -> None:
     clusters = Clusterer()
     assert clusters.assign("bad", bad) == "bad"
     assert clusters.assign("bad-2", bad) in ("bad", "bad-2")
+
+
+def test_a_batch_gets_the_signatures_and_clusters_of_one_post_at_a_time() -> None:
+    texts = [*REPOSTS, *SAME_TEMPLATE, "", "short", "🔥" * 40, "캄보디아 고수익 알바 텔레 @kr_job1"]
+    batched = signatures(texts)
+    for text, sig in zip(texts, batched, strict=True):
+        alone = signature(text)
+        assert (sig is None and alone is None) or (sig == alone).all()
+    one_by_one = Clusterer()
+    expected = [one_by_one.assign(f"p{i}", text) for i, text in enumerate(texts)]
+    # a batch that also names one new post twice: the second time it keeps its first cluster
+    posts = [(f"p{i}", text) for i, text in enumerate(texts)] + [("p1", SAME_TEMPLATE[0])]
+    assert Clusterer().assign_many(posts) == [*expected, expected[1]]

@@ -34,12 +34,14 @@ def recognizer() -> Recognizer:
 
 def analyse(text: str, lang: str | None, recognizer: Recognizer) -> tuple[Any, dict[str, Any]]:
     """The enrichment chain up to risk, as the orchestrator runs it."""
-    locations = places.find(text)
+    mentions = places.mentions(text)
+    locations = [location for location, _ in mentions]
     country = next(iter(places.countries(locations)), None)
     entities = contacts.extract(text, country=country, lang=lang)
     organizations, _ = recognizer.find(text)
-    salary = pay.parse(text, lang=lang, country=country)
-    signals = indicators.detect(text, lang=lang, salary=salary, locations=locations,
+    salary, pay_words = pay.parse_with_evidence(text, lang=lang, country=country) or (None, None)
+    signals = indicators.detect(text, lang=lang, salary=salary, pay_words=pay_words,
+                                locations=locations, place_words=mentions,
                                 entities={**entities, "organizations": organizations},
                                 organizations=organizations)
     return signals, risk.score(signals, lang=lang, locations=locations)
@@ -116,15 +118,33 @@ def test_indicator_words_in_every_language(code: str, lang: str, text: str) -> N
 
 def test_computed_indicators() -> None:
     text = "Work in Myawaddy, salary 60,000 บาท a month, contact Telegram"
-    locations = places.find(text)
-    salary = pay.parse(text, lang="th")
-    found = indicators.detect(text, lang="th", salary=salary, locations=locations,
-                              entities={"telegram": ["hr_mm"]}, organizations=[])
+    mentions = places.mentions(text)
+    salary, pay_words = pay.parse_with_evidence(text, lang="th")
+    found = indicators.detect(text, lang="th", salary=salary, pay_words=pay_words,
+                              locations=[location for location, _ in mentions],
+                              place_words=mentions, entities={"telegram": ["hr_mm"]},
+                              organizations=[])
     by_code = {item["code"]: item["evidence"] for item in found}
     assert by_code["destination_hotspot"] == "Myawaddy"
     assert "60,000 บาท" in by_code["high_pay_low_skill"]
     assert "telegram: hr_mm" in by_code["offplatform_contact"]
     assert "vague_employer" in by_code
+
+
+def test_evidence_quotes_the_words_the_earlier_steps_passed_on() -> None:
+    text = "KK园区在妙瓦底, 月薪3万, 无经验, 飞机 @kk_hr"
+    mentions = places.mentions(text)
+    salary, pay_words = pay.parse_with_evidence(text, lang="zh", country="MM")
+    locations = [location for location, _ in mentions]
+    quoted = indicators.detect(text, lang="zh", salary=salary, pay_words=pay_words,
+                               locations=locations, place_words=mentions, entities={})
+    named = indicators.detect(text, lang="zh", salary=salary, locations=locations, entities={})
+    evidence = {item["code"]: item["evidence"] for item in quoted}
+    assert evidence["destination_hotspot"] == "KK园区; 妙瓦底"  # as written in the post
+    assert evidence["high_pay_low_skill"] == pay_words and pay_words in text
+    evidence = {item["code"]: item["evidence"] for item in named}  # without the words
+    assert evidence["destination_hotspot"] == "KK Park; Myawaddy"
+    assert evidence["high_pay_low_skill"] == f"{salary['usd_month']} USD a month"
 
 
 def test_employer_with_own_email_is_not_offplatform_or_vague() -> None:

@@ -1,8 +1,207 @@
-"""Pages (router) and JSON endpoints (api) of the workbench for this part."""
+"""Takedown requests in the workbench: the list, one request (history, checks, files), and the
+post page's "draft takedown request" button; the same as JSON under /api/takedowns.
+
+Drafting (which may start Chromium) runs in the thread pool, never on the event loop.
+Requests live in LUREWATCH_DATA/takedown/ (takedown/store.py), shared with the CLI. Every POST
+must come from this site: a request whose Origin or Sec-Fetch-Site names another site is
+refused, so that a page elsewhere cannot draft, send or close requests through the analyst's
+browser (the server has no token on loopback).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from takedown import store
+from takedown.drafting import FILES, OPTIONAL_FILES, draft, send_request
+from takedown.errors import TakedownError
+from takedown.letters import languages
+from web import pivots
+from web.pages import page
+from web.views import environment
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter()
+
+MEDIA = {"request.eml": "message/rfc822", "request.html": "text/html; charset=utf-8",
+         "request.json": "application/json", "evidence.zip": "application/zip",
+         "request.pdf": "application/pdf"}
+SERVED = FILES + OPTIONAL_FILES
+
+
+def requests_for(doc_id: str) -> list[dict[str, Any]]:
+    """The requests about one post, for the post page (none when the store cannot be read)."""
+    try:
+        return store.find(doc_id=doc_id)
+    except (sqlite3.Error, OSError):  # the post page must render even without a store
+        return []
+
+
+environment().globals.update(takedown_requests=requests_for, takedown_languages=languages,
+                             takedown_statuses=store.STATUSES)
+
+
+def same_site(request: Request) -> None:
+    """Refuse a state-changing request sent by another site (403).
+
+    Browsers say where a request comes from in Sec-Fetch-Site; without it, Origin must name
+    this server. (Pages here send no referrer, so a form's Origin is "null": Sec-Fetch-Site
+    decides for them.)
+    """
+    fetch_site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    if fetch_site:
+        allowed = fetch_site in ("same-origin", "none")
+    else:
+        allowed = origin is None or urlsplit(origin).netloc == request.headers.get("host")
+    if not allowed:
+        raise HTTPException(403, "this action is accepted from lurewatch's own pages only")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = (await request.body()).decode("utf-8", "replace")
+    return {k: v[0] for k, v in parse_qs(body).items()}
+
+
+def _request_or_404(request_id: int) -> dict[str, Any]:
+    found = store.get(request_id)
+    if found is None:
+        raise HTTPException(404, f"no takedown request {request_id}")
+    return found
+
+
+def _draft_from_index(request: Request, doc_id: str, lang: str | None,
+                      cluster: bool) -> dict[str, Any]:
+    db = request.app.state.store
+    doc = db.index().get(doc_id)
+    if doc is None:
+        raise HTTPException(404, f"no post {doc_id!r} in the index")
+    members = pivots.near_duplicates(db, doc, limit=49) if cluster else []
+    try:
+        return draft(doc, None, lang=lang or None, members=members)
+    except TakedownError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+@router.get("/takedowns")
+def takedowns_page(request: Request, status: str | None = None) -> Response:
+    chosen = status if status in store.STATUSES else None
+    return page(request, "takedowns.html", requests=store.find(status=chosen), chosen=chosen,
+                statuses=store.STATUSES)
+
+
+@router.get("/takedowns/{request_id}")
+def takedown_page(request: Request, request_id: int, error: str | None = None) -> Response:
+    found = _request_or_404(request_id)
+    folder = Path(found["out_dir"])
+    files = [name for name in SERVED if (folder / name).is_file()]
+    return page(request, "takedown.html", r=found, files=files, statuses=store.STATUSES,
+                error=error)
+
+
+@router.post("/posts/{doc_id}/takedown")
+async def draft_from_post(request: Request, doc_id: str) -> Response:
+    same_site(request)
+    form = await _form(request)
+    result = await run_in_threadpool(_draft_from_index, request, doc_id, form.get("lang"),
+                                     form.get("cluster") == "on")
+    return RedirectResponse(f"/takedowns/{result['request_id']}", 303)
+
+
+@router.post("/takedowns/{request_id}/status")
+async def change_status(request: Request, request_id: int) -> Response:
+    same_site(request)
+    _request_or_404(request_id)
+    form = await _form(request)
+    if form.get("status") not in store.STATUSES:
+        raise HTTPException(400, f"status is one of: {', '.join(store.STATUSES)}")
+    store.set_status(request_id, form["status"], form.get("note") or None)
+    return RedirectResponse(f"/takedowns/{request_id}", 303)
+
+
+@router.post("/takedowns/{request_id}/send")
+def send_page(request: Request, request_id: int) -> Response:
+    same_site(request)
+    _request_or_404(request_id)
+    try:
+        send_request(request_id)
+    except TakedownError as exc:
+        return takedown_page(request, request_id, error=str(exc))
+    return RedirectResponse(f"/takedowns/{request_id}", 303)
+
+
+@router.post("/takedowns/{request_id}/check")
+def check_page(request: Request, request_id: int) -> Response:
+    from takedown.check import check_requests
+
+    same_site(request)
+    _request_or_404(request_id)
+    check_requests([request_id])
+    return RedirectResponse(f"/takedowns/{request_id}", 303)
+
+
+@router.get("/takedowns/{request_id}/files/{name}")
+def takedown_file(request_id: int, name: str) -> Response:
+    found = _request_or_404(request_id)
+    path = Path(found["out_dir"]) / name
+    if name not in SERVED or not path.is_file():
+        raise HTTPException(404, f"request {request_id} has no file {name!r}")
+    inline = name == "request.html"
+    return FileResponse(path, media_type=MEDIA[name], filename=None if inline else
+                        f"takedown-{request_id}-{name}")
+
+
+# -- JSON -----------------------------------------------------------------------------------------
+
+@api.get("/api/takedowns", tags=["takedowns"])
+def list_takedowns(status: str | None = None, doc: str | None = None) -> list[dict[str, Any]]:
+    """Takedown requests, newest first; `status` one of draft, sent, acknowledged, removed,
+    refused; `doc` a document id."""
+    if status is not None and status not in store.STATUSES:
+        raise HTTPException(400, f"status is one of: {', '.join(store.STATUSES)}")
+    return store.find(status=status, doc_id=doc)
+
+
+@api.get("/api/takedowns/{request_id}", tags=["takedowns"])
+def get_takedown(request_id: int) -> dict[str, Any]:
+    """One request with its status history, removal checks and sent messages."""
+    return _request_or_404(request_id)
+
+
+@api.post("/api/takedowns", tags=["takedowns"], status_code=201)
+async def create_takedown(request: Request) -> Response:
+    """Draft a request: JSON `{"doc_id": ID, "lang": L?, "cluster": bool?}`; never sends."""
+    same_site(request)
+    try:
+        body = await request.json()
+        doc_id = str(body["doc_id"])
+    except (ValueError, KeyError, TypeError):
+        raise HTTPException(400, 'send JSON {"doc_id": "..."}') from None
+    result = await run_in_threadpool(_draft_from_index, request, doc_id, body.get("lang"),
+                                     bool(body.get("cluster")))
+    return JSONResponse(result, status_code=201)
+
+
+@api.post("/api/takedowns/{request_id}/status", tags=["takedowns"])
+async def set_takedown_status(request: Request, request_id: int) -> dict[str, Any]:
+    """Record a status: JSON `{"status": S, "note": TEXT?}`."""
+    same_site(request)
+    _request_or_404(request_id)
+    try:
+        body = await request.json()
+        status = body["status"]
+    except (ValueError, KeyError, TypeError):
+        raise HTTPException(400, 'send JSON {"status": "..."}') from None
+    if status not in store.STATUSES:
+        raise HTTPException(400, f"status is one of: {', '.join(store.STATUSES)}")
+    store.set_status(request_id, status, body.get("note"))
+    return _request_or_404(request_id)

@@ -1,8 +1,203 @@
-"""Pages (router) and JSON endpoints (api) of the workbench for this part."""
+"""Watchlists and the alert history in the workbench: pages (router) and JSON (api).
+
+Forms change state, so every POST must come from this site's own pages: the browser says so
+in `Sec-Fetch-Site: same-origin` (the pages send no referrer, so `Origin` is "null" for them;
+an `Origin` naming this server is accepted too). That stops another web page
+from adding or removing watchlists through an analyst's browser, which matters most when no
+token is set and the loopback server trusts whoever reaches it. JSON writes must be sent as
+`application/json`, which a page elsewhere cannot do without a CORS preflight this server
+never grants.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import argparse
+from typing import Annotated, Any
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import Query as Param
+from fastapi.responses import RedirectResponse, Response
+
+from alerts.cron import CronError
+from alerts.watchlists import describe, make_watchlist, public
+from index import IndexMissing
+from lurewatch.errors import UsageError
+from web.pages import page
+from web.store import Store
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter()
+
+STATES = ("pending", "sent", "failed", "cancelled")
+_FIELDS = ("name", "query", "platform", "lang", "country", "owner", "digest", "webhook_secret")
+
+
+def store(request: Request) -> Store:
+    return request.app.state.store
+
+
+Stored = Annotated[Store, Depends(store)]
+
+
+def same_origin(request: Request) -> bool:
+    """Whether a state-changing request comes from this server's own pages."""
+    if request.headers.get("sec-fetch-site") == "same-origin":
+        return True
+    claimed = request.headers.get("origin")
+    if not claimed or claimed == "null":
+        return False
+    parts = urlsplit(claimed)
+    return parts.scheme == request.url.scheme and parts.netloc == request.headers.get("host")
+
+
+def _namespace(values: dict[str, Any]) -> argparse.Namespace:
+    """The form's or JSON's fields as `lurewatch watch add` takes them (one validation)."""
+    def listed(name: str) -> list[str]:
+        value = values.get(name) or []
+        items = value if isinstance(value, list) else str(value).splitlines()
+        return [str(v).strip() for v in items if str(v).strip()]
+
+    risk = values.get("min_risk")
+    if risk in ("", None):
+        min_risk = None
+    else:
+        try:
+            min_risk = int(risk)
+        except (TypeError, ValueError):
+            raise UsageError(f"min. risk takes a score from 0 to 100, not {risk!r}") from None
+    rules = listed("rules")
+    return argparse.Namespace(
+        **{f: (str(values.get(f) or "").strip() or None) for f in _FIELDS},
+        entity=listed("entity"), indicator=listed("indicator"), notify=listed("notify"),
+        min_risk=min_risk, first_contact="first_contact" in rules or
+        bool(values.get("first_contact")), clustered_high="clustered_high" in rules or
+        bool(values.get("clustered_high")), backfill=bool(values.get("backfill")),
+    )
+
+
+def add_watchlist(db: Store, values: dict[str, Any]) -> dict[str, Any]:
+    """Check and save a watchlist; UsageError says what is wrong with it."""
+    try:
+        record = make_watchlist(_namespace(values))
+    except CronError as exc:
+        raise UsageError(str(exc)) from None
+    index = db.index()
+    index.init()
+    if any(w["name"] == record["name"] for w in index.watchlists()):
+        raise UsageError(f"a watchlist {record['name']!r} exists: remove it first")
+    index.save_watchlist(record)
+    return record
+
+
+def _watchlists(db: Store) -> list[dict[str, Any]]:
+    try:
+        return db.index().watchlists()
+    except IndexMissing:
+        return []
+
+
+def _history(db: Store, watchlist: str | None, state: str | None,
+             limit: int) -> list[dict[str, Any]]:
+    try:
+        return db.index().alert_history(watchlist or None, [state] if state else None, limit)
+    except IndexMissing:
+        return []
+
+
+def _form(body: bytes) -> dict[str, Any]:
+    raw = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    multi = ("entity", "indicator", "notify", "rules")
+    return {k: (v if k in multi else v[-1]) for k, v in raw.items()}
+
+
+# -- pages ----------------------------------------------------------------------------------
+
+def _list_page(request: Request, db: Stored, status: int = 200, error: str | None = None,
+               form: dict[str, Any] | None = None) -> Response:
+    records = _watchlists(db)
+    return page(request, "watchlists.html", status, error=error, form=form or {},
+                watchlists=[{**public(r), "describe": describe(r)} for r in records])
+
+
+@router.get("/watchlists")
+def watchlists_page(request: Request, db: Stored) -> Response:
+    return _list_page(request, db)
+
+
+@router.post("/watchlists")
+async def watchlists_add(request: Request, db: Stored) -> Response:
+    if not same_origin(request):
+        raise HTTPException(403, "this form must be sent from lurewatch's own watchlists page")
+    values = _form(await request.body())
+    try:
+        add_watchlist(db, values)
+    except UsageError as exc:
+        return _list_page(request, db, 400, error=str(exc), form=values)
+    return RedirectResponse("/watchlists", 303)
+
+
+@router.post("/watchlists/{name}/remove")
+def watchlists_remove(request: Request, name: str, db: Stored) -> Response:
+    if not same_origin(request):
+        raise HTTPException(403, "this form must be sent from lurewatch's own watchlists page")
+    if not db.index().delete_watchlist(name):
+        raise HTTPException(404, f"no watchlist {name!r}")
+    return RedirectResponse("/watchlists", 303)
+
+
+@router.get("/alerts")
+def alerts_page(
+    request: Request, db: Stored, watchlist: str | None = None,
+    state: Annotated[str | None, Param(pattern="^(pending|sent|failed|cancelled)?$")] = None,
+    limit: Annotated[int, Param(ge=1, le=1000)] = 100,
+) -> Response:
+    rows = _history(db, watchlist, state, limit)
+    return page(request, "alerts.html", rows=rows, states=STATES,
+                names=[w["name"] for w in _watchlists(db)], chosen=watchlist or "",
+                state=state or "")
+
+
+# -- JSON -----------------------------------------------------------------------------------
+
+@api.get("/api/watchlists")
+def api_watchlists(db: Stored) -> list[dict[str, Any]]:
+    """Every watchlist (without webhook secrets)."""
+    return [public(r) for r in _watchlists(db)]
+
+
+@api.post("/api/watchlists", status_code=201)
+async def api_add_watchlist(request: Request, db: Stored) -> dict[str, Any]:
+    """Save a watchlist: the fields of `lurewatch watch add` (`name`, `query`, `entity`,
+    `platform`, `lang`, `country`, `min_risk`, `indicator`, `rules`, `notify`,
+    `webhook_secret`, `digest`, `owner`, `backfill`); 400 with the reason if it is refused."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise HTTPException(415, "send the watchlist as application/json")
+    try:
+        values = await request.json()
+    except ValueError:
+        raise HTTPException(400, "the body is not JSON") from None
+    if not isinstance(values, dict):
+        raise HTTPException(400, "send one JSON object")
+    try:
+        return public(add_watchlist(db, values))
+    except UsageError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+@api.delete("/api/watchlists/{name}", status_code=204)
+def api_remove_watchlist(name: str, db: Stored) -> Response:
+    """Remove a watchlist (its alert history stays)."""
+    if not db.index().delete_watchlist(name):
+        raise HTTPException(404, f"no watchlist {name!r}")
+    return Response(status_code=204)
+
+
+@api.get("/api/alerts")
+def api_alerts(
+    db: Stored, watchlist: str | None = None,
+    state: Annotated[str | None, Param(pattern="^(pending|sent|failed|cancelled)$")] = None,
+    limit: Annotated[int, Param(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    """The alert history, newest first: watchlist, post, when, and each notifier's answer."""
+    return _history(db, watchlist, state, limit)

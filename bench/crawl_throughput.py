@@ -1,0 +1,168 @@
+"""Benchmark: pages per second of a full lurewatch crawl over the fixture sites, against Scrapy
+alone fetching the same pages in the same run.
+
+    .venv/bin/python bench/crawl_throughput.py [--copies 6] [--rounds 3]
+
+The fixture sites (the job board and both Telegram channels) are each served `--copies` times on
+loopback, one port a copy, by this process; each side crawls in a fresh process of its own, so
+both fetch from the same servers the same way and neither shares a GIL with them. The full
+crawl runs lurewatch's spiders with the project's settings: WARC evidence, normalize, enrich
+with NER off, index into a fresh SQLite file; incremental crawling off (every copy is crawled
+whole) and AutoThrottle off on both sides, so that the figure measures work, not politeness
+delays. The baseline is a bare Scrapy spider per source, fetching the pages that source's full
+crawl fetched, with the same concurrency settings and robots.txt, without pipelines or
+lurewatch's middlewares. Pages per second is timed from the crawler process's start to its end
+(spider open and close included); the start-up before it (creating the crawlers: lurewatch
+loads and warms its enrichment there, once per process) is reported apart, as is the CPU time
+per page (steadier than wall time on a shared machine). The first round warms the disk cache
+and is not counted; medians are compared.
+Target (DESIGN.md): ratio >= 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import scrapy  # noqa: E402
+
+from fixtures.server import FixtureServer, serve_site  # noqa: E402
+
+# Same on both sides: no AutoThrottle delays, the project's concurrency and robots.txt.
+COMMON = {"AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False}
+FULL = {**COMMON, "LUREWATCH_NER": False, "LUREWATCH_INCREMENTAL": False,
+        "LUREWATCH_ALERTS": False}
+BARE = {**COMMON, "ITEM_PIPELINES": {}, "DOWNLOADER_MIDDLEWARES": {}, "EXTENSIONS": {}}
+
+
+class BareSpider(scrapy.Spider):
+    """Fetches a fixed list of URLs and does nothing with them."""
+
+    name = "bare"
+
+    def __init__(self, urls: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = urls
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.urls:
+            yield scrapy.Request(url, callback=self.parse)
+
+    def parse(self, response: Any, **kwargs: Any) -> None:
+        return None
+
+
+def child(side: str, plan: list[dict[str, Any]]) -> dict[str, float]:
+    """Run one side's crawls together in this process; pages fetched, seconds taken to set up
+    and to crawl, and the CPU seconds of the crawl."""
+    from scrapy.crawler import CrawlerProcess
+
+    from lurewatch.crawl import project_settings
+
+    setting_up = time.perf_counter()
+    process = CrawlerProcess(project_settings(**(FULL if side == "full" else BARE)))
+    crawlers = []
+    for entry in plan:
+        if side == "full":
+            crawler = process.create_crawler(entry["spider"])
+            process.crawl(crawler, **entry["arguments"])
+        else:
+            crawler = process.create_crawler(BareSpider)
+            process.crawl(crawler, urls=entry["urls"])
+        crawlers.append(crawler)
+    began, cpu = time.perf_counter(), time.process_time()
+    process.start()
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    pages = sum(c.stats.get_value("downloader/response_count", 0) for c in crawlers)
+    return {"pages": pages, "seconds": seconds, "setup": began - setting_up, "cpu": cpu}
+
+
+def run_side(side: str, plan: list[dict[str, Any]], workdir: Path) -> dict[str, float]:
+    plan_file = workdir / "plan.json"
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    data = workdir / f"data-{side}-{time.monotonic_ns()}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "LUREWATCH_DATA": str(data),
+           "LUREWATCH_INDEX": f"sqlite:///{data / 'lurewatch.db'}"}
+    done = subprocess.run([sys.executable, __file__, "--child", side, str(plan_file)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{side} crawl failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--copies", type=int, default=6, help="copies of each fixture site")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        plan = json.loads(Path(args.child[1]).read_text(encoding="utf-8"))
+        print(json.dumps(child(args.child[0], plan)))
+        return 0
+
+    servers: list[tuple[FixtureServer, dict[str, Any]]] = []
+    for _ in range(args.copies):
+        board, channels = serve_site("jobboard"), serve_site("telegram")
+        servers.append((board, {"spider": "jobboard",
+                                "arguments": {"start_url": board.url + "/jobs"}}))
+        for name in ("kh_jobs_2026", "xigang_zhaopin"):
+            servers.append((channels, {"spider": "telegram",
+                                       "arguments": {"channel": f"{channels.url}/s/{name}"}}))
+    full_rates: list[float] = []
+    bare_rates: list[float] = []
+    runs: dict[str, list[dict[str, float]]] = {"full": [], "bare": []}
+    try:
+        with tempfile.TemporaryDirectory(prefix="lw-bench-") as tmp:
+            workdir = Path(tmp)
+            plan = [entry for _, entry in servers]
+            marks = {id(s): len(s.requests) for s, _ in servers}
+            first = run_side("full", plan, workdir)  # also tells which pages each source needs
+            bare_plan = []
+            for server, entry in servers:
+                base = server.url
+                wanted = entry["arguments"].get("channel", "").removeprefix(base) or "/"
+                paths = [p for p in server.requests[marks[id(server)]:] if p != "/robots.txt"]
+                if entry["spider"] == "telegram":
+                    paths = [p for p in paths if p.split("?")[0] == wanted]
+                else:
+                    paths = [p for p in paths if not p.startswith("/s/")]
+                bare_plan.append({"urls": [base + p for p in dict.fromkeys(paths)]})
+            print(f"pages per full crawl: {first['pages']:.0f} over {args.copies} copies "
+                  f"of the job board and two Telegram channels")
+            for n in range(args.rounds + 1):
+                for side in (("bare", "full") if n % 2 == 0 else ("full", "bare")):
+                    result = run_side(side, plan if side == "full" else bare_plan, workdir)
+                    if n:
+                        rate = result["pages"] / result["seconds"]
+                        (full_rates if side == "full" else bare_rates).append(rate)
+                        runs[side].append(result)
+    finally:
+        for server in {id(s): s for s, _ in servers}.values():
+            server.stop()
+    full, bare = statistics.median(full_rates), statistics.median(bare_rates)
+    for label, side, median, rates in (("scrapy alone", "bare", bare, bare_rates),
+                                       ("lurewatch", "full", full, full_rates)):
+        each = ", ".join(f"{r:.0f}" for r in rates)
+        setup = statistics.median(r["setup"] for r in runs[side])
+        cpu = statistics.median(1000 * r["cpu"] / r["pages"] for r in runs[side])
+        print(f"{label:<13} {median:7.1f} pages/s  (rounds: {each}); "
+              f"CPU {cpu:.1f} ms/page; start-up {setup:.1f} s")
+    print(f"ratio: {full / bare:.2f}  (target >= 0.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
