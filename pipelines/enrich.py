@@ -20,15 +20,15 @@ logger = logging.getLogger(__name__)
 _SHARED: dict[bool, Enricher] = {}
 
 # Enrichment loads its tables and models on first use (~4 s): a post that touches every step
-# (language, places, pay, contacts, indicators) is enriched once when the crawl is set up, so
-# that the first real post does not stall the crawl's downloads behind it.
+# (language, places, pay, contacts, indicators) is enriched once while the crawl is set up, so
+# that the first real post does not hold up the crawl's downloads and parsing behind it.
 _WARM_UP_TEXT = ("Hiring Chinese typists for Sihanoukville, Cambodia. Salary 1500 USD per "
                  "month, free visa and flight. Contact Telegram @hr_warmup or WhatsApp "
                  "+855 12 345 678, https://t.me/warmup")
 
 
 def shared_enricher(ner: bool) -> Enricher:
-    """The process's enricher, loaded and warmed up on first call."""
+    """This process's enricher, loaded and warmed up on first call."""
     if ner not in _SHARED:
         began = time.perf_counter()
         enricher = Enricher(ner=ner, state_dir=config.data_dir() / "state")

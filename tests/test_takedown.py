@@ -52,8 +52,9 @@ def _tamper(source: Path, target: Path, name: str) -> None:
 
 
 def test_drafts_for_jobboard_and_telegram_posts_carry_recipient_language_and_evidence(
-    env: Env, jobboard_site: FixtureServer, telegram_site: FixtureServer, tmp_path: Path,
+    sqlite_env: Env, jobboard_site: FixtureServer, telegram_site: FixtureServer, tmp_path: Path,
 ) -> None:
+    env = sqlite_env
     # The oldest listing page (30401-30410) with its "Hot jobs" box (30410, 30420, 30440), and
     # a whole small channel.
     env.crawl("jobboard", start_url=f"{jobboard_site.url}/jobs?page=4", max_pages="1")
@@ -143,6 +144,20 @@ def test_drafts_for_jobboard_and_telegram_posts_carry_recipient_language_and_evi
                                               repost["id"]}
 
 
+def test_draft_reads_the_post_from_elasticsearch(
+    elasticsearch_url: str, jobboard_site: FixtureServer, tmp_path: Path,
+) -> None:
+    env = Env("elasticsearch", tmp_path, elasticsearch_url)
+    env.vars["LUREWATCH_CHROMIUM"] = "/nonexistent/chromium"  # rendering: tested above
+    env.crawl("jobboard", start_url=f"{jobboard_site.url}/jobs?page=4", max_pages="1")
+    post = _doc(env.search("")["hits"], "/jobs/30409")
+    request = _draft(env, post["id"], tmp_path / "es")
+    assert request["recipient"]["key"] == "asiajoblink" and request["language"] == "ko"
+    assert request["documents"][0]["first_seen"] == post["first_seen"]
+    assert {a["key"] for a in request["recipient"]["also"]} == {"whatsapp", "kakao"}
+    assert _verify(env, tmp_path / "es" / "evidence.zip") == 0
+
+
 HOSTILE_TITLE = "Easy job\r\nBcc: victim@elsewhere.example\r\nX-Evil: 1"
 HOSTILE_TEXT = ("Call now</blockquote><script>alert('x')</script><img src=x onerror=alert(1)>"
                 "\r\nBcc: second@elsewhere.example\n.\nDATA")
@@ -191,6 +206,7 @@ def test_hostile_text_changes_neither_headers_nor_markup_and_send_is_explicit(
     sqlite_env: Env, tmp_path: Path,
 ) -> None:
     env = sqlite_env
+    env.vars["LUREWATCH_CHROMIUM"] = "/nonexistent/chromium"  # no archived page to render
     doc_id = _hostile_document(env)
     inbox = _Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_smtp_port())

@@ -63,6 +63,10 @@ def test_draft_status_and_removal_check_from_the_browser(
             (tmp_path / "evidence.zip").write_bytes(zipped.body())
             assert verify(tmp_path / "evidence.zip") == []
 
+            letter = browser_page.request.get(f"{base}/takedowns/{request_id}/files/request.html")
+            assert "script-src" not in letter.headers["content-security-policy"]
+            assert "AsiaJobLink" in letter.text()
+
             browser_page.select_option("#status-form select", "acknowledged")
             browser_page.fill("#status-form input[name=note]", "ticket <b>#4411</b>")
             browser_page.click("#status-form button")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
+import sqlite3
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -12,6 +12,8 @@ from fastapi import Query as Param
 from fastapi.responses import RedirectResponse, Response
 
 from index.query import FACETS, QueryError
+from takedown import letters
+from takedown import store as takedown_store
 from web import auth, pivots
 from web.evidence import evidence_file
 from web.highlight import indicator_segments, snippet
@@ -76,8 +78,16 @@ def post_page(request: Request, doc_id: str, db: Stored) -> Response:
         has_warc=bool(evidence.get("record_id"))
         and evidence_file(data_dir, evidence.get("warc")) is not None,
         has_screenshot=evidence_file(data_dir, evidence.get("screenshot")) is not None,
-        takedown=importlib.util.find_spec("takedown") is not None,
+        requests=takedown_requests(doc_id), takedown_languages=letters.languages(),
     )
+
+
+def takedown_requests(doc_id: str) -> list[dict[str, Any]]:
+    """The takedown requests about one post (none when their store cannot be read)."""
+    try:
+        return takedown_store.find(doc_id=doc_id)
+    except (sqlite3.Error, OSError):  # the post page must render even without a store
+        return []
 
 
 @router.get("/entities/{kind}/{value:path}")

@@ -10,7 +10,6 @@ browser (the server has no token on loopback).
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -22,10 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from takedown import store
 from takedown.drafting import FILES, OPTIONAL_FILES, draft, send_request
 from takedown.errors import TakedownError
-from takedown.letters import languages
 from web import pivots
 from web.pages import page
-from web.views import environment
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter()
@@ -34,18 +31,8 @@ MEDIA = {"request.eml": "message/rfc822", "request.html": "text/html; charset=ut
          "request.json": "application/json", "evidence.zip": "application/zip",
          "request.pdf": "application/pdf"}
 SERVED = FILES + OPTIONAL_FILES
-
-
-def requests_for(doc_id: str) -> list[dict[str, Any]]:
-    """The requests about one post, for the post page (none when the store cannot be read)."""
-    try:
-        return store.find(doc_id=doc_id)
-    except (sqlite3.Error, OSError):  # the post page must render even without a store
-        return []
-
-
-environment().globals.update(takedown_requests=requests_for, takedown_languages=languages,
-                             takedown_statuses=store.STATUSES)
+LETTER_CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; "
+              "frame-ancestors 'none'; base-uri 'none'")
 
 
 def same_site(request: Request) -> None:
@@ -155,9 +142,10 @@ def takedown_file(request_id: int, name: str) -> Response:
     path = Path(found["out_dir"]) / name
     if name not in SERVED or not path.is_file():
         raise HTTPException(404, f"request {request_id} has no file {name!r}")
-    inline = name == "request.html"
-    return FileResponse(path, media_type=MEDIA[name], filename=None if inline else
-                        f"takedown-{request_id}-{name}")
+    if name == "request.html":  # shown in the browser: its own style, nothing else, no script
+        return FileResponse(path, media_type=MEDIA[name], headers={
+            "Content-Security-Policy": LETTER_CSP})
+    return FileResponse(path, media_type=MEDIA[name], filename=f"takedown-{request_id}-{name}")
 
 
 # -- JSON -----------------------------------------------------------------------------------------
