@@ -9,9 +9,11 @@ serialises runs on this machine:
 2. record every match that passes the rules as an alert in the history, `pending`, keyed by
    (watchlist, post): a key recorded once is never recorded again, so a post re-crawled, or
    seen again in the overlap, never alerts twice; then move the cursor;
-3. deliver what is pending (and what failed before, up to MAX_ATTEMPTS runs), notifier by
-   notifier, writing each notifier's answer into the alert: `sent` when all answered, else
-   `failed`. Digest watchlists deliver their pending alerts together when their cron fires.
+3. deliver what is pending (and what failed before, for RETRY_FOR after it was recorded),
+   notifier by notifier (a notifier that failed after its retries is not tried again in the
+   same run, so one dead webhook does not hold every alert up for its backoff), writing
+   each notifier's answer into the alert: `sent` when all answered, else `failed`.
+   Digest watchlists deliver their pending alerts together when their cron fires.
 
 A run stopped anywhere leaves the history consistent: the next run re-delivers only what is
 still pending, to the notifiers that have not answered, and evaluates from the old cursor.
@@ -38,7 +40,8 @@ from lurewatch.document import utc_iso
 
 logger = logging.getLogger("lurewatch.alerts")
 
-MAX_ATTEMPTS = 5
+# How long alerts that could not be delivered are tried again, run after run.
+RETRY_FOR = timedelta(hours=24)
 
 
 def overlap() -> timedelta:
@@ -141,10 +144,11 @@ def deliver_due(index: Index, watchlists: dict[str, dict[str, Any]], now: dateti
     waiting = index.alert_history(states=["pending", "failed"], limit=10_000)
     by_list: dict[str, list[dict[str, Any]]] = {}
     for row in reversed(waiting):  # oldest first
-        if row["state"] == "failed" and row.get("attempts", 0) >= MAX_ATTEMPTS:
+        if row["state"] == "failed" and utc(row["created_at"]) < now - RETRY_FOR:
             continue
         by_list.setdefault(row["watchlist"], []).append(row)
     stamp = utc_iso(now)
+    down: dict[str, str] = {}  # notifiers that failed in this run, and why
     for name, rows in by_list.items():
         watchlist = watchlists.get(name)
         if watchlist is None:
@@ -156,12 +160,12 @@ def deliver_due(index: Index, watchlists: dict[str, dict[str, Any]], now: dateti
         if watchlist.get("digest"):
             if not _digest_due(watchlist, now):
                 continue
-            _send(index, watchlist, rows, stamp, report)
+            _send(index, watchlist, rows, stamp, report, down)
             watchlist["last_digest_at"] = stamp
             index.save_watchlist(watchlist, create=False)
         else:
             for row in rows:
-                _send(index, watchlist, [row], stamp, report)
+                _send(index, watchlist, [row], stamp, report, down)
 
 
 def _digest_due(watchlist: dict[str, Any], now: datetime) -> bool:
@@ -173,7 +177,7 @@ def _digest_due(watchlist: dict[str, Any], now: datetime) -> bool:
 
 
 def _send(index: Index, watchlist: dict[str, Any], rows: list[dict[str, Any]], stamp: str,
-          report: RunReport) -> None:
+          report: RunReport, down: dict[str, str]) -> None:
     """One message (an alert, or a digest of several) to each notifier not yet answered;
     each answer is written down as soon as it comes, so a stop in between re-sends nothing
     that a notifier has already taken."""
@@ -183,11 +187,16 @@ def _send(index: Index, watchlist: dict[str, Any], rows: list[dict[str, Any]], s
     for notifier in notifiers:
         if all((r.get("answers") or {}).get(notifier, {}).get("ok") for r in rows):
             continue
-        try:
-            answer = {"ok": True, "answer": notify.deliver(notifier, watchlist, items, stamp,
-                                                           secret), "at": stamp}
-        except notify.NotifyError as exc:
-            answer = {"ok": False, "answer": str(exc), "at": stamp}
+        if notifier in down:
+            answer = {"ok": False, "answer": f"not tried in this run: {down[notifier]}",
+                      "at": stamp}
+        else:
+            try:
+                answer = {"ok": True, "answer": notify.deliver(notifier, watchlist, items,
+                                                               stamp, secret), "at": stamp}
+            except notify.NotifyError as exc:
+                answer = {"ok": False, "answer": str(exc), "at": stamp}
+                down[notifier] = str(exc)
         for row in rows:
             row["answers"] = {**(row.get("answers") or {}), notifier: answer}
             row["updated_at"] = stamp

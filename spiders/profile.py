@@ -200,10 +200,9 @@ class ProfileSpider(scrapy.Spider):
         if polite.concurrency is not None:
             crawler.settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", polite.concurrency,
                                  priority="spider")
-        if not polite.obey_robots:
-            spider.logger.warning("profile %s ignores robots.txt: %s", spider.profile.name,
-                                  polite.reason)
-            crawler.settings.set("ROBOTSTXT_OBEY", False, priority="spider")
+        if not polite.obey_robots:  # the one opt-out path: spiders/middlewares.RobotsOptOut
+            spider.robots = "ignore"
+            spider.robots_reason = f"profile {spider.profile.name}: {polite.reason}"
         return spider
 
     async def start(self) -> AsyncIterator[Request]:

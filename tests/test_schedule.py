@@ -211,3 +211,19 @@ def test_schedule_refuses_a_bad_cron_with_the_reason(
     sources.write_text(sources.read_text().replace("*/5 25", "*/5 2"), encoding="utf-8")
     bad = cli("schedule", "--sources", str(sources), "--takedown-checks", "hourly")
     assert bad.returncode == 2 and "--takedown-checks" in bad.stderr
+
+
+def test_every_crawl_evaluates_the_watchlists_when_it_closes(
+    sqlite_env: Env, site: FixtureServer, tmp_path: Path,
+) -> None:
+    env = sqlite_env
+    channel = f"{site.url}/s/{CHANNEL}"
+    env.crawl("telegram", channel=channel, max_pages="1")
+    lines = tmp_path / "alerts.jsonl"
+    assert env.lurewatch("watch", "add", "all", "--notify", f"file:{lines}").returncode == 0
+    site.app.reveal(2)
+    env.crawl("telegram", channel=channel, max_pages="1")  # plain `scrapy crawl`, no scheduler
+
+    written = [json.loads(line)["document"]["url"] for line in lines.read_text().splitlines()]
+    revealed = [p["id"] for p in site.app.visible_posts(CHANNEL)[-2:]]
+    assert sorted(written) == sorted(f"https://t.me/{CHANNEL}/{i}" for i in revealed)
