@@ -93,9 +93,6 @@ LUREWATCH_ALERTS = True
 # -- lurewatch's own settings ---------------------------------------------------------------------
 # Run spaCy's named-entity recognition for organisations and persons (slower; off for speed).
 LUREWATCH_NER = True
-# Enrich in a worker process (one per crawling process, shared by its crawls) so that Scrapy's
-# reactor goes on fetching and parsing meanwhile; False enriches in the crawling process.
-LUREWATCH_ENRICH_WORKER = True
 # Documents written to the index per batch (one `_bulk` or one SQLite transaction).
 LUREWATCH_INDEX_BATCH = 200
 # Documents that could not be indexed (index down, rejected batch) wait here as JSON Lines,
