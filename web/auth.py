@@ -4,6 +4,12 @@ With a token configured every page and API call needs it (`Authorization: Bearer
 the cookie that `/login` or a `?token=` link sets). Without one the server answers only
 requests addressed to a loopback name, so that a web page elsewhere cannot reach a local
 server through DNS rebinding.
+
+Requests that change state (watchlists, takedown requests) must also come from lurewatch's own
+pages: with no token on loopback, the server would otherwise trust any page the analyst's
+browser opens elsewhere. Forms: `Sec-Fetch-Site: same-origin`, or an `Origin` naming this server
+(the pages send no referrer, so their `Origin` is "null"). JSON: `application/json`, which a
+page elsewhere cannot send without a CORS preflight this server never grants.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ import ipaddress
 import secrets
 import socket
 from urllib.parse import urlsplit
+
+from fastapi import HTTPException, Request
 
 COOKIE = "lurewatch_session"
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
@@ -77,3 +85,28 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+def from_own_pages(request: Request) -> bool:
+    """Whether a form was sent by this server's own pages (see the module's docstring)."""
+    if request.headers.get("sec-fetch-site") == "same-origin":
+        return True
+    claimed = request.headers.get("origin")
+    if not claimed or claimed == "null":
+        return False
+    parts = urlsplit(claimed)
+    return parts.scheme == request.url.scheme and parts.netloc == request.headers.get("host")
+
+
+def require_own_pages(request: Request) -> None:
+    """Refuse (403) a form that another site's page made the browser send."""
+    if not from_own_pages(request):
+        raise HTTPException(403, "this form is accepted from lurewatch's own pages only")
+
+
+def require_json_write(request: Request) -> None:
+    """Refuse a JSON write that is not `application/json` (415) or is sent cross-site (403)."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise HTTPException(415, "send application/json")
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        raise HTTPException(403, "this request is accepted from lurewatch's own pages only")

@@ -187,5 +187,6 @@ class Problem(BaseModel):
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries for the error answers a route can give."""
     what = {400: "bad query: the message says how to fix it", 401: "token missing or wrong",
-            404: "not found", 503: "the index is missing or unreachable"}
+            403: "sent by a page of another site", 404: "not found",
+            415: "the body must be application/json", 503: "the index is missing or unreachable"}
     return {code: {"model": Problem, "description": what[code]} for code in codes}

@@ -2,17 +2,17 @@
 post page's "draft takedown request" button; the same as JSON under /api/takedowns.
 
 Drafting (which may start Chromium) runs in the thread pool, never on the event loop.
-Requests live in LUREWATCH_DATA/takedown/ (takedown/store.py), shared with the CLI. Every POST
-must come from this site: a request whose Origin or Sec-Fetch-Site names another site is
-refused, so that a page elsewhere cannot draft, send or close requests through the analyst's
-browser (the server has no token on loopback).
+Requests live in LUREWATCH_DATA/takedown/ (takedown/store.py), shared with the CLI. Every write
+comes from this site's own pages or as JSON (web/auth.py's rules), so that a page elsewhere
+cannot draft, send or close requests through the analyst's browser.
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
@@ -21,10 +21,12 @@ from starlette.concurrency import run_in_threadpool
 from takedown import store
 from takedown.drafting import FILES, OPTIONAL_FILES, draft, send_request
 from takedown.errors import TakedownError
-from web import pivots
+from web import auth, pivots
+from web.models import errors
 from web.pages import page
 
 router = APIRouter(include_in_schema=False)
+Status = Enum("Status", {name: name for name in store.STATUSES}, type=str)  # type: ignore[misc]
 api = APIRouter()
 
 MEDIA = {"request.eml": "message/rfc822", "request.html": "text/html; charset=utf-8",
@@ -33,23 +35,6 @@ MEDIA = {"request.eml": "message/rfc822", "request.html": "text/html; charset=ut
 SERVED = FILES + OPTIONAL_FILES
 LETTER_CSP = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; "
               "frame-ancestors 'none'; base-uri 'none'")
-
-
-def same_site(request: Request) -> None:
-    """Refuse a state-changing request sent by another site (403).
-
-    Browsers say where a request comes from in Sec-Fetch-Site; without it, Origin must name
-    this server. (Pages here send no referrer, so a form's Origin is "null": Sec-Fetch-Site
-    decides for them.)
-    """
-    fetch_site = request.headers.get("sec-fetch-site")
-    origin = request.headers.get("origin")
-    if fetch_site:
-        allowed = fetch_site in ("same-origin", "none")
-    else:
-        allowed = origin is None or urlsplit(origin).netloc == request.headers.get("host")
-    if not allowed:
-        raise HTTPException(403, "this action is accepted from lurewatch's own pages only")
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -97,7 +82,7 @@ def takedown_page(request: Request, request_id: int, error: str | None = None) -
 
 @router.post("/posts/{doc_id}/takedown")
 async def draft_from_post(request: Request, doc_id: str) -> Response:
-    same_site(request)
+    auth.require_own_pages(request)
     form = await _form(request)
     result = await run_in_threadpool(_draft_from_index, request, doc_id, form.get("lang"),
                                      form.get("cluster") == "on")
@@ -106,7 +91,7 @@ async def draft_from_post(request: Request, doc_id: str) -> Response:
 
 @router.post("/takedowns/{request_id}/status")
 async def change_status(request: Request, request_id: int) -> Response:
-    same_site(request)
+    auth.require_own_pages(request)
     _request_or_404(request_id)
     form = await _form(request)
     if form.get("status") not in store.STATUSES:
@@ -117,7 +102,7 @@ async def change_status(request: Request, request_id: int) -> Response:
 
 @router.post("/takedowns/{request_id}/send")
 def send_page(request: Request, request_id: int) -> Response:
-    same_site(request)
+    auth.require_own_pages(request)
     _request_or_404(request_id)
     try:
         send_request(request_id)
@@ -130,7 +115,7 @@ def send_page(request: Request, request_id: int) -> Response:
 def check_page(request: Request, request_id: int) -> Response:
     from takedown.check import check_requests
 
-    same_site(request)
+    auth.require_own_pages(request)
     _request_or_404(request_id)
     check_requests([request_id])
     return RedirectResponse(f"/takedowns/{request_id}", 303)
@@ -150,25 +135,24 @@ def takedown_file(request_id: int, name: str) -> Response:
 
 # -- JSON -----------------------------------------------------------------------------------------
 
-@api.get("/api/takedowns", tags=["takedowns"])
-def list_takedowns(status: str | None = None, doc: str | None = None) -> list[dict[str, Any]]:
-    """Takedown requests, newest first; `status` one of draft, sent, acknowledged, removed,
-    refused; `doc` a document id."""
-    if status is not None and status not in store.STATUSES:
-        raise HTTPException(400, f"status is one of: {', '.join(store.STATUSES)}")
-    return store.find(status=status, doc_id=doc)
+@api.get("/api/takedowns", tags=["takedowns"], responses=errors(400, 401))
+def list_takedowns(status: Status | None = None,
+                   doc: str | None = None) -> list[dict[str, Any]]:
+    """Takedown requests, newest first, of one status or about one document (its id)."""
+    return store.find(status=status.value if status else None, doc_id=doc)
 
 
-@api.get("/api/takedowns/{request_id}", tags=["takedowns"])
+@api.get("/api/takedowns/{request_id}", tags=["takedowns"], responses=errors(400, 401, 404))
 def get_takedown(request_id: int) -> dict[str, Any]:
     """One request with its status history, removal checks and sent messages."""
     return _request_or_404(request_id)
 
 
-@api.post("/api/takedowns", tags=["takedowns"], status_code=201)
+@api.post("/api/takedowns", tags=["takedowns"], status_code=201,
+          responses=errors(400, 401, 403, 404, 415))
 async def create_takedown(request: Request) -> Response:
     """Draft a request: JSON `{"doc_id": ID, "lang": L?, "cluster": bool?}`; never sends."""
-    same_site(request)
+    auth.require_json_write(request)
     try:
         body = await request.json()
         doc_id = str(body["doc_id"])
@@ -179,10 +163,11 @@ async def create_takedown(request: Request) -> Response:
     return JSONResponse(result, status_code=201)
 
 
-@api.post("/api/takedowns/{request_id}/status", tags=["takedowns"])
+@api.post("/api/takedowns/{request_id}/status", tags=["takedowns"],
+          responses=errors(400, 401, 403, 404, 415))
 async def set_takedown_status(request: Request, request_id: int) -> dict[str, Any]:
     """Record a status: JSON `{"status": S, "note": TEXT?}`."""
-    same_site(request)
+    auth.require_json_write(request)
     _request_or_404(request_id)
     try:
         body = await request.json()

@@ -1,19 +1,13 @@
 """Watchlists and the alert history in the workbench: pages (router) and JSON (api).
 
-Forms change state, so every POST must come from this site's own pages: the browser says so
-in `Sec-Fetch-Site: same-origin` (the pages send no referrer, so `Origin` is "null" for them;
-an `Origin` naming this server is accepted too). That stops another web page
-from adding or removing watchlists through an analyst's browser, which matters most when no
-token is set and the loopback server trusts whoever reaches it. JSON writes must be sent as
-`application/json`, which a page elsewhere cannot do without a CORS preflight this server
-never grants.
+Every write comes from this site's own pages or as JSON (web/auth.py's rules).
 """
 
 from __future__ import annotations
 
 import argparse
 from typing import Annotated, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi import Query as Param
@@ -23,6 +17,8 @@ from alerts.cron import CronError
 from alerts.watchlists import describe, make_watchlist, public
 from index import IndexMissing
 from lurewatch.errors import UsageError
+from web import auth
+from web.models import errors
 from web.pages import page
 from web.store import Store
 
@@ -38,17 +34,6 @@ def store(request: Request) -> Store:
 
 
 Stored = Annotated[Store, Depends(store)]
-
-
-def same_origin(request: Request) -> bool:
-    """Whether a state-changing request comes from this server's own pages."""
-    if request.headers.get("sec-fetch-site") == "same-origin":
-        return True
-    claimed = request.headers.get("origin")
-    if not claimed or claimed == "null":
-        return False
-    parts = urlsplit(claimed)
-    return parts.scheme == request.url.scheme and parts.netloc == request.headers.get("host")
 
 
 def _namespace(values: dict[str, Any]) -> argparse.Namespace:
@@ -127,8 +112,7 @@ def watchlists_page(request: Request, db: Stored) -> Response:
 
 @router.post("/watchlists")
 async def watchlists_add(request: Request, db: Stored) -> Response:
-    if not same_origin(request):
-        raise HTTPException(403, "this form must be sent from lurewatch's own watchlists page")
+    auth.require_own_pages(request)
     values = _form(await request.body())
     try:
         add_watchlist(db, values)
@@ -139,8 +123,7 @@ async def watchlists_add(request: Request, db: Stored) -> Response:
 
 @router.post("/watchlists/{name}/remove")
 def watchlists_remove(request: Request, name: str, db: Stored) -> Response:
-    if not same_origin(request):
-        raise HTTPException(403, "this form must be sent from lurewatch's own watchlists page")
+    auth.require_own_pages(request)
     if not db.index().delete_watchlist(name):
         raise HTTPException(404, f"no watchlist {name!r}")
     return RedirectResponse("/watchlists", 303)
@@ -160,19 +143,19 @@ def alerts_page(
 
 # -- JSON -----------------------------------------------------------------------------------
 
-@api.get("/api/watchlists")
+@api.get("/api/watchlists", tags=["watchlists"], responses=errors(400, 401, 503))
 def api_watchlists(db: Stored) -> list[dict[str, Any]]:
     """Every watchlist (without webhook secrets)."""
     return [public(r) for r in _watchlists(db)]
 
 
-@api.post("/api/watchlists", status_code=201)
+@api.post("/api/watchlists", tags=["watchlists"], status_code=201,
+          responses=errors(400, 401, 403, 415, 503))
 async def api_add_watchlist(request: Request, db: Stored) -> dict[str, Any]:
     """Save a watchlist: the fields of `lurewatch watch add` (`name`, `query`, `entity`,
     `platform`, `lang`, `country`, `min_risk`, `indicator`, `rules`, `notify`,
     `webhook_secret`, `digest`, `owner`, `backfill`); 400 with the reason if it is refused."""
-    if not request.headers.get("content-type", "").startswith("application/json"):
-        raise HTTPException(415, "send the watchlist as application/json")
+    auth.require_json_write(request)
     try:
         values = await request.json()
     except ValueError:
@@ -185,7 +168,8 @@ async def api_add_watchlist(request: Request, db: Stored) -> dict[str, Any]:
         raise HTTPException(400, str(exc)) from None
 
 
-@api.delete("/api/watchlists/{name}", status_code=204)
+@api.delete("/api/watchlists/{name}", tags=["watchlists"], status_code=204,
+            responses=errors(400, 401, 404, 503))
 def api_remove_watchlist(name: str, db: Stored) -> Response:
     """Remove a watchlist (its alert history stays)."""
     if not db.index().delete_watchlist(name):
@@ -193,7 +177,7 @@ def api_remove_watchlist(name: str, db: Stored) -> Response:
     return Response(status_code=204)
 
 
-@api.get("/api/alerts")
+@api.get("/api/alerts", tags=["watchlists"], responses=errors(400, 401, 503))
 def api_alerts(
     db: Stored, watchlist: str | None = None,
     state: Annotated[str | None, Param(pattern="^(pending|sent|failed|cancelled)$")] = None,
