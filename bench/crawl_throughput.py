@@ -182,8 +182,9 @@ def main() -> int:
         each = ", ".join(f"{r:.0f}" for r in rates[side])
         setup = statistics.median(r["setup"] for r in runs[side])
         cpu = statistics.median(1000 * r["cpu"] / r["pages"] for r in runs[side])
+        pages = statistics.median(r["pages"] for r in runs[side])
         print(f"{labels[side]:<53} {median[side]:6.1f} pages/s  (rounds: {each}); "
-              f"CPU {cpu:.1f} ms/page; start-up {setup:.1f} s")
+              f"{pages:.0f} pages; CPU {cpu:.1f} ms/page; start-up {setup:.1f} s")
     print(f"ratio to scrapy alone, same pages in the same order: "
           f"{median['full'] / median['chained']:.2f}  (target >= 0.5)")
     print(f"ratio to scrapy alone, same pages all at once:       "

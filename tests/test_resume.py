@@ -104,3 +104,18 @@ def test_two_crawls_of_one_source_in_one_run_keep_apart(sqlite_env) -> None:
     assert {h["url"].split("/")[3] for h in hits} == {"kh_jobs_2026", "xigang_zhaopin"}
     jobs = Path(sqlite_env.vars["LUREWATCH_DATA"]) / "jobs" / "shared"
     assert not jobs.exists() or not list(jobs.iterdir())  # both finished: nothing to resume
+
+
+def test_each_crawl_of_a_source_has_its_own_lasting_jobdir(monkeypatch, tmp_path: Path) -> None:
+    """Apart for two channels of one source; the same on the next run, so that it resumes."""
+    from lurewatch.crawl import job_dir, project_settings
+
+    monkeypatch.setenv("LUREWATCH_DATA", str(tmp_path))
+    settings = project_settings()
+    first = {"channel": "http://127.0.0.1:1/s/kh_jobs_2026", "source": "demo-telegram"}
+    second = {"channel": "http://127.0.0.1:1/s/xigang_zhaopin", "source": "demo-telegram"}
+    one, other = job_dir("telegram", first, settings), job_dir("telegram", second, settings)
+    assert one != other
+    assert one.parent == other.parent == tmp_path / "jobs" / "demo-telegram"
+    assert job_dir("telegram", dict(reversed(first.items())), settings) == one
+    assert job_dir("reddit", first, settings) != one
