@@ -14,7 +14,7 @@ from lurewatch.cli import print_hit
 from lurewatch.crawl import run_crawls, summary_line
 from lurewatch.terminal import safe
 
-DEMO_WATCHLIST = "high risk, Cambodia"
+DEMO_WATCHLIST = "high risk Cambodia"
 
 
 def demo_crawls(urls: dict[str, str]) -> list[tuple[str, dict[str, str]]]:

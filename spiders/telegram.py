@@ -435,10 +435,7 @@ class TelegramSpider(scrapy.Spider):
             self.logger.warning(
                 "telegram: markup not understood on %s (%s); the rest of each post is read",
                 response.url, "; ".join(f"{k}: {', '.join(v)}" for k, v in strange.items()))
-        for item in items:
-            if item["key"] not in self._seen:  # pages shift while new posts arrive
-                self._seen.add(item["key"])
-                yield item
+        # The older page first: Scrapy fetches it while this page's posts go through the pipeline.
         older = older_page_url(response)
         known = self.indexed.seen(item_id(i) for i in items) if self.indexed and items else {}
         if older and items and len(known) == len({item_id(i) for i in items}):
@@ -451,6 +448,10 @@ class TelegramSpider(scrapy.Spider):
         elif older:
             self.logger.info("telegram: stopped after max_pages=%d at %s", self.max_pages,
                              response.url)
+        for item in items:
+            if item["key"] not in self._seen:  # pages shift while new posts arrive
+                self._seen.add(item["key"])
+                yield item
 
     def failed(self, failure: Any) -> None:
         """A page that could not be read ends the crawl here with one clear line, not a trace."""

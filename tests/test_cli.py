@@ -126,7 +126,7 @@ def test_crawl_configured_sources(sqlite_env, jobboard_site, telegram_site, tmp_
     ("content", "args", "message"),
     [
         ("sources:\n  a: {spider: telegram}\n", ["nope"], "no source nope"),
-        ("sources:\n  a: {spider: facebook}\n", ["a"], "known spiders"),
+        ("sources:\n  a: {spider: myspace}\n", ["a"], "known spiders"),
         ("sources: [\n", ["a"], "not valid YAML at line"),
         ("sources:\n  a: {spider: telegram}\n", [], "or --all"),
     ],

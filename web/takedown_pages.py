@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -26,6 +27,7 @@ from web.models import errors
 from web.pages import page
 
 router = APIRouter(include_in_schema=False)
+RequestId = Annotated[int, PathParam(ge=1, le=2**63 - 1)]  # what SQLite's integers hold
 Status = Enum("Status", {name: name for name in store.STATUSES}, type=str)  # type: ignore[misc]
 api = APIRouter()
 
@@ -72,7 +74,7 @@ def takedowns_page(request: Request, status: str | None = None) -> Response:
 
 
 @router.get("/takedowns/{request_id}")
-def takedown_page(request: Request, request_id: int, error: str | None = None) -> Response:
+def takedown_page(request: Request, request_id: RequestId, error: str | None = None) -> Response:
     found = _request_or_404(request_id)
     folder = Path(found["out_dir"])
     files = [name for name in SERVED if (folder / name).is_file()]
@@ -90,7 +92,7 @@ async def draft_from_post(request: Request, doc_id: str) -> Response:
 
 
 @router.post("/takedowns/{request_id}/status")
-async def change_status(request: Request, request_id: int) -> Response:
+async def change_status(request: Request, request_id: RequestId) -> Response:
     auth.require_own_pages(request)
     _request_or_404(request_id)
     form = await _form(request)
@@ -101,7 +103,7 @@ async def change_status(request: Request, request_id: int) -> Response:
 
 
 @router.post("/takedowns/{request_id}/send")
-def send_page(request: Request, request_id: int) -> Response:
+def send_page(request: Request, request_id: RequestId) -> Response:
     auth.require_own_pages(request)
     _request_or_404(request_id)
     try:
@@ -112,7 +114,7 @@ def send_page(request: Request, request_id: int) -> Response:
 
 
 @router.post("/takedowns/{request_id}/check")
-def check_page(request: Request, request_id: int) -> Response:
+def check_page(request: Request, request_id: RequestId) -> Response:
     from takedown.check import check_requests
 
     auth.require_own_pages(request)
@@ -122,7 +124,7 @@ def check_page(request: Request, request_id: int) -> Response:
 
 
 @router.get("/takedowns/{request_id}/files/{name}")
-def takedown_file(request_id: int, name: str) -> Response:
+def takedown_file(request_id: RequestId, name: str) -> Response:
     found = _request_or_404(request_id)
     path = Path(found["out_dir"]) / name
     if name not in SERVED or not path.is_file():
@@ -143,7 +145,7 @@ def list_takedowns(status: Status | None = None,
 
 
 @api.get("/api/takedowns/{request_id}", tags=["takedowns"], responses=errors(400, 401, 404))
-def get_takedown(request_id: int) -> dict[str, Any]:
+def get_takedown(request_id: RequestId) -> dict[str, Any]:
     """One request with its status history, removal checks and sent messages."""
     return _request_or_404(request_id)
 
@@ -165,7 +167,7 @@ async def create_takedown(request: Request) -> Response:
 
 @api.post("/api/takedowns/{request_id}/status", tags=["takedowns"],
           responses=errors(400, 401, 403, 404, 415))
-async def set_takedown_status(request: Request, request_id: int) -> dict[str, Any]:
+async def set_takedown_status(request: Request, request_id: RequestId) -> dict[str, Any]:
     """Record a status: JSON `{"status": S, "note": TEXT?}`."""
     auth.require_json_write(request)
     _request_or_404(request_id)
