@@ -23,6 +23,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
+from twisted.internet.defer import DeferredList
 
 
 def project_settings(**overrides: Any) -> Settings:
@@ -34,27 +35,42 @@ def project_settings(**overrides: Any) -> Settings:
     return settings
 
 
-def run_crawls(
-    crawls: list[tuple[str, dict[str, str]]], **overrides: Any,
-) -> list[dict[str, Any]]:
-    """Run the given (spider name, arguments) crawls together, in this process, to the end.
+Crawls = list[tuple[str, dict[str, str]]]
 
-    Returns each crawl's Scrapy stats, in the order given. Twisted's reactor runs once per
-    process, so this is for one-shot commands; the scheduler runs each crawl in a process
-    of its own.
+
+def run_crawls(
+    crawls: Crawls, then: Crawls | None = None, **overrides: Any,
+) -> list[dict[str, Any]]:
+    """Run the given (spider name, arguments) crawls together, in this process, to the end;
+    then the crawls of `then` (those that read what the first ones indexed, such as the
+    invite pages that posts link to).
+
+    Returns each crawl's Scrapy stats, in the order given (`crawls`, then `then`). Twisted's
+    reactor runs once per process, so this is for one-shot commands; the scheduler runs each
+    crawl in a process of its own.
     """
     settings = project_settings(**overrides)
     process = CrawlerProcess(settings)
     crawlers: list[tuple[Crawler, Path | None]] = []
-    for name, arguments in crawls:
-        jobdir = job_dir(name, arguments, settings) if arguments.get("source") else None
-        if jobdir is not None and any(jobdir == taken for _, taken in crawlers):
-            jobdir = None  # the very same crawl twice in a run: the repeat cannot resume
-        crawler = process.create_crawler(name)  # with its own copy of the settings
-        if jobdir is not None:
-            crawler.settings.set("JOBDIR", str(jobdir), priority="cmdline")
-        crawlers.append((crawler, jobdir))
-        process.crawl(crawler, **arguments)
+
+    def start(batch: Crawls) -> list[Any]:
+        started = []
+        for name, arguments in batch:
+            jobdir = job_dir(name, arguments, settings) if arguments.get("source") else None
+            if jobdir is not None and any(jobdir == taken for _, taken in crawlers):
+                jobdir = None  # the very same crawl twice in a run: the repeat cannot resume
+            crawler = process.create_crawler(name)  # with its own copy of the settings
+            if jobdir is not None:
+                crawler.settings.set("JOBDIR", str(jobdir), priority="cmdline")
+            crawlers.append((crawler, jobdir))
+            started.append(process.crawl(crawler, **arguments))
+        return started
+
+    first = DeferredList(start(crawls))
+    if then:
+        # Fires before the process's own wait for its crawls (added later, in start()), so
+        # the process sees these crawls running and waits for them too.
+        first.addCallback(lambda _: start(then))
     process.start()
     for crawler, jobdir in crawlers:
         _finish_job(crawler, jobdir)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fixtures.invites.site import host_map
 from fixtures.server import SITES, serve_site
 from index import Query, open_index
 from lurewatch import config
@@ -39,14 +40,18 @@ def run_demo(ner: bool = True, out: Any = None) -> int:
         out.write("crawling every source (this takes a minute; spaCy NER is "
                   f"{'on' if ner else 'off'})...\n")
         out.flush()
+        # then the contact pages (t.me, WhatsApp, KakaoTalk, LINE) that the posts link to
         crawls = demo_crawls(urls)
-        stats = run_crawls(crawls, LOG_LEVEL="WARNING", LUREWATCH_NER=ner)
+        invites = [("invites", {"hosts": host_map(urls["invites"]), "source": "demo-invites"})]
+        stats = run_crawls(crawls, then=invites, LOG_LEVEL="WARNING", LUREWATCH_NER=ner)
+        crawls += invites
     finally:
         for server in servers.values():
             server.stop()
 
     for (spider, arguments), values in zip(crawls, stats, strict=True):
-        where = next(v for k, v in arguments.items() if k != "source")
+        where = next((v for k, v in arguments.items() if k != "source"), "")
+        where = "(the links in the posts)" if spider == "invites" else where
         out.write(summary_line(spider, where, values) + "\n")
     with open_index() as index:
         size = index.stats()

@@ -11,13 +11,12 @@ import pytest
 import yaml
 
 from fixtures.invites.site import HERE as INVITES_DIR
-from fixtures.invites.site import load_pages
+from fixtures.invites.site import HOSTS, host_map, load_pages
 from fixtures.server import FixtureServer, serve_site
 from fixtures.telegram.site import load_channels
 from lurewatch.document import canonical_key, document_id
 from tests.conftest import Env
 
-HOSTS = ("t.me", "chat.whatsapp.com", "open.kakao.com", "line.me")
 PAGES = load_pages()
 
 
@@ -26,10 +25,6 @@ def invites_site() -> Iterator[FixtureServer]:
     server = serve_site("invites")
     yield server
     server.stop()
-
-
-def host_map(server: FixtureServer) -> str:
-    return ",".join(f"{host}={server.url}/{host}" for host in HOSTS)
 
 
 def posts_carrying(needle: str) -> set[str]:
@@ -67,7 +62,7 @@ def test_invite_pages_named_counted_and_linked(env: Env, telegram_site: FixtureS
                                                invites_site: FixtureServer) -> None:
     crawl_channels(env, telegram_site, invites_site)
     before = len(invites_site.requests)
-    env.crawl("invites", hosts=host_map(invites_site))
+    env.crawl("invites", hosts=host_map(invites_site.url))
     docs = invite_docs(env)
 
     # Telegram invite links: group and channel names and counts as the pages show them.
@@ -133,7 +128,7 @@ def test_invite_pages_named_counted_and_linked(env: Env, telegram_site: FixtureS
 def test_invite_links_given_and_max_links(sqlite_env: Env, invites_site: FixtureServer) -> None:
     links = ["https://t.me/+Hc4ZrY8uNp1sVd6k", "t.me/joinchat/Qm7TnB3vKx2LpW9e",
              "https://open.kakao.com/o/gHk29PzQ", "https://line.me/R/ti/p/@poipetjob"]
-    sqlite_env.crawl("invites", hosts=host_map(invites_site), links=",".join(links),
+    sqlite_env.crawl("invites", hosts=host_map(invites_site.url), links=",".join(links),
                      from_index="false", max_links="2")
     visited = [p for p in invites_site.requests if p != "/robots.txt"]
     assert len(visited) == 2
