@@ -101,3 +101,6 @@ LUREWATCH_SPOOL_DIR = "spool"
 # One WARC file per crawl (request and response records of every page fetched), relative to
 # LUREWATCH_DATA; each document's `evidence` points at its page's record.
 LUREWATCH_WARC_DIR = "warc"
+# Full-page screenshots of pages rendered in Chromium, relative to LUREWATCH_DATA, one folder per
+# crawl; each document of a rendered page names its screenshot in `evidence.screenshot`.
+LUREWATCH_SCREENSHOT_DIR = "screenshots"

@@ -51,7 +51,6 @@ screenshot_taken = object()
 browser_exchange = object()
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SCREENSHOT_DIR = "screenshots"  # under LUREWATCH_DATA; -s LUREWATCH_SCREENSHOT_DIR=... changes it
 
 # Hop-by-hop headers describe the transfer, not the resource; the body is stored de-chunked.
 _DROP = {b"transfer-encoding"}
@@ -174,8 +173,8 @@ def save_screenshot(crawler: Crawler, url: str, png: bytes) -> Path:
     """Write a rendered page's screenshot, named by its SHA-256, and announce it for `url`."""
     if not png.startswith(PNG_SIGNATURE):
         raise ValueError(f"the screenshot of {url} is not a PNG image")
-    directory = (config.data_dir() / crawler.settings.get("LUREWATCH_SCREENSHOT_DIR",
-                                                          SCREENSHOT_DIR) / crawl_name(crawler))
+    directory = (config.data_dir() / crawler.settings.get("LUREWATCH_SCREENSHOT_DIR")
+                 / crawl_name(crawler))
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{hashlib.sha256(png).hexdigest()}.png"
     path.write_bytes(png)

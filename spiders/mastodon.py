@@ -35,8 +35,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
 from lurewatch.document import canonical_key, document_id, to_utc
-from spiders.incremental import SeenPosts
-from spiders.reddit import TimelineMark
+from spiders.incremental import SeenPosts, TimelineMark
 
 PLATFORM = "mastodon"
 DEFAULT_LIMIT = "40"

@@ -21,8 +21,6 @@ Reddit must opt out with a reason (`-s ROBOTSTXT_OBEY=False`) or go through Redd
 from __future__ import annotations
 
 import json
-import logging
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +32,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
 from lurewatch.document import document_id, to_utc, utc_iso
-from spiders.incremental import PageState, SeenPosts
+from spiders.incremental import SeenPosts, TimelineMark
 
 PLATFORM = "reddit"
 DEFAULT_BASE_URL = "https://www.reddit.com"
@@ -202,53 +200,6 @@ def _links(fragment: str, origin: str) -> list[str]:
         if url and url not in links:
             links.append(url)
     return links
-
-
-class TimelineMark:
-    """Where a newest-first listing stood when it was last read to its end: its newest post
-    (document id and time), kept in PageState under the listing's URL. A re-crawl pages back
-    until it meets that post, and no further: posts that other sources indexed (a hashtag and
-    an account timeline overlap) do not stop a listing read for the first time, and a listing
-    read once is never read to its end again. Also used by spiders/mastodon.py.
-    """
-
-    def __init__(self, crawler: Crawler | None, listing_url: str) -> None:
-        self.url = listing_url
-        self.enabled = crawler is not None and crawler.settings.getbool("LUREWATCH_INCREMENTAL")
-        self.state = PageState.from_crawler(crawler) if crawler is not None else None
-        self.previous: tuple[str, str] | None = None
-        self.newest: tuple[str, str] | None = None
-        if self.enabled and self.state is not None:
-            try:
-                found = self.state.get([listing_url]).get(listing_url)
-            except sqlite3.Error as exc:
-                logging.getLogger(__name__).warning("no crawl state for %s (%s)", listing_url,
-                                                    exc)
-                found = None
-            if found and found[1]:
-                self.previous = (found[0], found[1])
-
-    def note(self, doc_id: str, moment: str | None) -> None:
-        """Remember the first post seen (the listing's newest) as the next crawl's mark."""
-        if self.newest is None and moment:
-            self.newest = (doc_id, moment)
-
-    def reached(self, doc_id: str, moment: str | None) -> bool:
-        """True for the post the last crawl started from, or one older than it."""
-        if self.previous is None:
-            return False
-        return doc_id == self.previous[0] or bool(moment and moment < self.previous[1])
-
-    def save(self) -> None:
-        """Record the mark: called when the listing was read to its end, its mark or max_pages
-        (never after a failed page, so that a broken crawl is read again)."""
-        if self.state is None or self.newest is None:
-            return
-        try:
-            self.state.put(self.url, *self.newest)
-        except sqlite3.Error as exc:
-            logging.getLogger(__name__).warning("could not keep crawl state for %s (%s)",
-                                                self.url, exc)
 
 
 class RedditSpider(scrapy.Spider):
