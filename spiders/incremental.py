@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 
 from index import IndexError, open_index
@@ -169,3 +169,19 @@ class TimelineMark:
         except sqlite3.Error as exc:
             logger.warning("could not keep crawl state for %s (%s)",
                                                 self.url, exc)
+
+    def page_back(self, spider: Any, response: Any, older: str | None, page: int,
+                  reached: bool, what: str) -> Iterator[Request]:
+        """The request for a timeline's older page, unless this page reaches the last crawl's
+        mark or the spider's max_pages; when the listing ends here, its mark is saved."""
+        if reached:
+            spider.logger.info("%s: %s reaches the newest %s of the last crawl; older pages are "
+                               "not read again", spider.name, response.url, what)
+        elif older and page < spider.max_pages:
+            yield Request(older, callback=spider.parse, errback=spider.failed,
+                          cb_kwargs={"page": page + 1})
+            return
+        elif older:
+            spider.logger.info("%s: stopped after max_pages=%d at %s", spider.name,
+                               spider.max_pages, response.url)
+        self.save()

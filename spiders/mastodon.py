@@ -316,18 +316,8 @@ class MastodonSpider(scrapy.Spider):
                 continue
             self._yielded.add(item["key"])
             yield item
-        following = next_page_url(response)
-        if reached:
-            self.logger.info("mastodon: %s reaches the newest status of the last crawl; older "
-                             "pages are not read again", response.url)
-        elif following and page < self.max_pages:
-            yield scrapy.Request(following, callback=self.parse, errback=self.failed,
-                                 cb_kwargs={"page": page + 1})
-            return
-        elif following:
-            self.logger.info("mastodon: stopped after max_pages=%d at %s", self.max_pages,
-                             response.url)
-        self.mark.save()
+        yield from self.mark.page_back(self, response, next_page_url(response), page, reached,
+                                       "status")
 
     def failed(self, failure: Any) -> None:
         response = getattr(failure.value, "response", None)

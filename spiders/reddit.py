@@ -247,19 +247,10 @@ class RedditSpider(scrapy.Spider):
                 continue
             self._yielded.add(item["key"])
             yield item
-        following = next_page_url(response)
-        if any(self.mark.reached(i, to_utc(item["posted_at"])) for i, item in zip(
-                ids, items, strict=True)):
-            self.logger.info("reddit: %s reaches the newest post of the last crawl; older "
-                             "pages are not read again", response.url)
-        elif following and page < self.max_pages:
-            yield scrapy.Request(following, callback=self.parse, errback=self.failed,
-                                 cb_kwargs={"page": page + 1})
-            return
-        elif following:
-            self.logger.info("reddit: stopped after max_pages=%d at %s", self.max_pages,
-                             response.url)
-        self.mark.save()
+        reached = any(self.mark.reached(i, to_utc(item["posted_at"]))
+                      for i, item in zip(ids, items, strict=True))
+        yield from self.mark.page_back(self, response, next_page_url(response), page, reached,
+                                       "post")
 
     def failed(self, failure: Any) -> None:
         response = getattr(failure.value, "response", None)
