@@ -393,8 +393,9 @@ def test_crawl_timelines_into_the_index_then_only_what_is_new(
         assert doc["title"] is None
         assert doc["author"] == status["account"]
         assert doc["posted_at"] == status["at"].strftime("%Y-%m-%dT%H:%M:%SZ")
-        # a status both concurrent crawls yielded was seen twice, maybe a second apart
-        assert doc["first_seen"] <= doc["last_seen"] == doc["crawled_at"]
+        # a status both concurrent crawls yielded was seen twice, maybe a second apart, and
+        # the copy written last may be the one fetched first
+        assert doc["first_seen"] <= doc["crawled_at"] <= doc["last_seen"]
         assert doc["meta"]["display_name"] == account["display_name"]
         assert doc["meta"]["tags"] == [t.lower() for t in status["tags"]]
         assert doc["meta"]["spoiler_text"] == status.get("spoiler")
