@@ -223,7 +223,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 # -- crawl ----------------------------------------------------------------------------------------
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from lurewatch.crawl import run_crawls, spider_names, summary_line
+    from lurewatch.crawl import check_arguments, run_crawls, spider_names, summary_line
     from lurewatch.sources import SourcesError, load_sources, sources_path
 
     path = sources_path(args.sources)
@@ -239,6 +239,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
                          f"known: {', '.join(sources) or 'none'}")
     chosen = [sources[n] for n in (args.source or sources)]
     crawls = [(s.spider, {**s.arguments, "source": s.name}) for s in chosen]
+    problems = check_arguments(crawls)
+    if problems:
+        raise UsageError("; ".join(problems) + f" (fix the arguments in {path})")
     stats = run_crawls(crawls, LOG_LEVEL=args.log_level, LUREWATCH_NER=not args.no_ner)
     for source, values in zip(chosen, stats, strict=True):
         print(summary_line(source.spider, source.name, values))

@@ -105,6 +105,23 @@ def _finish_job(crawler: Crawler, jobdir: Path | None) -> None:
             "with the same spider and arguments resumes from it", reason, jobdir)
 
 
+def check_arguments(crawls: Crawls) -> list[str]:
+    """What is wrong with each crawl's arguments, as its spider says (spiders check them when
+    built and raise ValueError), so that a command can refuse a bad source in one line before
+    any crawl starts."""
+    from scrapy.spiderloader import get_spider_loader
+
+    loader = get_spider_loader(project_settings())
+    problems = []
+    for name, arguments in crawls:
+        try:
+            loader.load(name)(**arguments)
+        except (ValueError, TypeError) as exc:
+            source = arguments.get("source") or name
+            problems.append(f"source {source} ({name}): {exc}")
+    return problems
+
+
 def spider_names() -> set[str]:
     """The spiders the project has (spiders/)."""
     from scrapy.spiderloader import get_spider_loader

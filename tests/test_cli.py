@@ -129,6 +129,8 @@ def test_crawl_configured_sources(sqlite_env, jobboard_site, telegram_site, tmp_
         ("sources:\n  a: {spider: myspace}\n", ["a"], "known spiders"),
         ("sources: [\n", ["a"], "not valid YAML at line"),
         ("sources:\n  a: {spider: telegram}\n", [], "or --all"),
+        ("sources:\n  a: {spider: facebook}\n", ["a"],
+         "source a (facebook): the facebook spider needs -a start_url=URL"),
     ],
 )
 def test_crawl_refuses_bad_sources_with_a_reason(sqlite_env, tmp_path, content, args, message):
