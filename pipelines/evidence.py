@@ -112,24 +112,8 @@ class WarcRecorder:
         request_body: bytes, url: str, status: int, headers: list[tuple[str, str]], body: bytes,
     ) -> dict[str, str]:
         """Write a response record and its request record; the evidence that points at them."""
-        writer = self._open()
-        http_headers = StatusAndHeaders(f"{status} {_reason(status)}", headers,
-                                        protocol="HTTP/1.1")
-        record = writer.create_warc_record(
-            url, "response", payload=io.BytesIO(body), length=len(body),
-            http_headers=http_headers,
-        )
-        req_headers = StatusAndHeaders(
-            f"{method} {_path(request_url)} HTTP/1.1", request_headers, is_http_request=True,
-        )
-        req_record = writer.create_warc_record(
-            request_url, "request", payload=io.BytesIO(request_body), length=len(request_body),
-            http_headers=req_headers,
-        )
-        record_id = record.rec_headers.get_header("WARC-Record-ID")
-        req_record.rec_headers.add_header("WARC-Concurrent-To", record_id)
-        writer.write_record(record)
-        writer.write_record(req_record)
+        record_id = write_records(self._open(), method, request_url, request_headers,
+                                  request_body, url, status, headers, body)
         self._file.flush()
         return {"warc": str(self.path), "record_id": record_id,
                 "sha256": hashlib.sha256(body).hexdigest()}
@@ -146,6 +130,33 @@ class WarcRecorder:
         if self._file is not None:
             self._file.close()
             self._file = self._writer = None
+
+
+def write_records(
+    writer: WARCWriter, method: str, request_url: str, request_headers: list[tuple[str, str]],
+    request_body: bytes, url: str, status: int, headers: list[tuple[str, str]], body: bytes,
+    reason: str | None = None,
+) -> str:
+    """Write one exchange as WARC records: the response, then its request (linked by
+    WARC-Concurrent-To); return the response's WARC-Record-ID. The crawl's recorder and the
+    takedown removal checks both archive through here."""
+    http_headers = StatusAndHeaders(f"{status} {reason or _reason(status)}", headers,
+                                    protocol="HTTP/1.1")
+    record = writer.create_warc_record(
+        url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http_headers,
+    )
+    req_headers = StatusAndHeaders(
+        f"{method} {_path(request_url)} HTTP/1.1", request_headers, is_http_request=True,
+    )
+    req_record = writer.create_warc_record(
+        request_url, "request", payload=io.BytesIO(request_body), length=len(request_body),
+        http_headers=req_headers,
+    )
+    record_id = record.rec_headers.get_header("WARC-Record-ID")
+    req_record.rec_headers.add_header("WARC-Concurrent-To", record_id)
+    writer.write_record(record)
+    writer.write_record(req_record)
+    return record_id
 
 
 def _path(url: str) -> str:

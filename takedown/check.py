@@ -8,23 +8,21 @@ What counts as gone is data (takedown/data/removal.yaml). `check_requests` is wh
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import time
 import urllib.error
 import urllib.request
 from functools import cache
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from lurewatch import config
 from lurewatch.document import now_utc
+from pipelines.evidence import write_records
 from takedown import store
 
 RULES_FILE = Path(__file__).resolve().parent / "data" / "removal.yaml"
@@ -77,35 +75,16 @@ def archive(answer: dict[str, Any], requested: str) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"checks-{time.strftime('%Y%m%d', time.gmtime())}.warc.gz"
     body = answer["body"]
-    status = answer["status"] or 0
-    reason = answer.get("reason") or _phrase(status)
+    parts = urlsplit(requested)
     with path.open("ab") as stream:
-        writer = WARCWriter(stream, gzip=True)
-        http = StatusAndHeaders(f"{status} {reason}", [
-            (k, v) for k, v in answer["headers"] if k.lower() != "transfer-encoding"],
-            protocol="HTTP/1.1")
-        record = writer.create_warc_record(answer["url"], "response", payload=io.BytesIO(body),
-                                           length=len(body), http_headers=http)
-        parts = urlsplit(requested)
-        req = writer.create_warc_record(requested, "request", payload=io.BytesIO(b""), length=0,
-                                        http_headers=StatusAndHeaders(
-                                            f"GET {parts.path or '/'}"
-                                            f"{'?' + parts.query if parts.query else ''} HTTP/1.1",
-                                            [("Host", parts.netloc), ("User-Agent", USER_AGENT)],
-                                            is_http_request=True))
-        record_id = record.rec_headers.get_header("WARC-Record-ID")
-        req.rec_headers.add_header("WARC-Concurrent-To", record_id)
-        writer.write_record(record)
-        writer.write_record(req)
+        record_id = write_records(
+            WARCWriter(stream, gzip=True), "GET", requested,
+            [("Host", parts.netloc), ("User-Agent", USER_AGENT)], b"", answer["url"],
+            answer["status"] or 0,
+            [(k, v) for k, v in answer["headers"] if k.lower() != "transfer-encoding"], body,
+            reason=answer.get("reason"))
     return {"warc": str(path), "record_id": record_id,
             "sha256": hashlib.sha256(body).hexdigest()}
-
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
 
 
 def _text(body: bytes) -> str:
