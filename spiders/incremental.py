@@ -129,7 +129,8 @@ class TimelineMark:
     (document id and time), kept in PageState under the listing's URL. A re-crawl pages back
     until it meets that post, and no further: posts that other sources indexed (a hashtag and
     an account timeline overlap) do not stop a listing read for the first time, and a listing
-    read once is never read to its end again. Used by the Reddit and Mastodon spiders.
+    read once is never read to its end again. Kept by spiders/timeline.py's TimelineSpider
+    (the Reddit and Mastodon spiders).
     """
 
     def __init__(self, crawler: Crawler | None, listing_url: str) -> None:

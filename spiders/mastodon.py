@@ -15,8 +15,8 @@ Arguments (strings, `scrapy crawl mastodon -a NAME=VALUE`):
 Pages follow the `Link` header's rel="next" (a `max_id` cursor), as Mastodon sends it; an
 answer without a Link header is paged on from its last status id. A boost is read as the status
 it boosts, with who boosted it in `meta.boosted_by`. Timelines run newest first, so a re-crawl
-stops paging at the newest status of the timeline's last complete crawl (spiders/reddit.py
-TimelineMark), and statuses already indexed are not yielded again (SeenPosts; both off with
+stops paging at the newest status of the timeline's last complete crawl (TimelineMark, through
+spiders/timeline.py), and statuses already indexed are not yielded again (SeenPosts; both off with
 `-s LUREWATCH_INCREMENTAL=False`).
 """
 
@@ -31,15 +31,14 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from parsel import Selector
-from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
-from lurewatch.document import canonical_key, document_id, to_utc
-from spiders.incremental import SeenPosts, TimelineMark
+from lurewatch.document import canonical_key, to_utc
+from spiders.incremental import TimelineMark
+from spiders.timeline import DEFAULT_MAX_PAGES, TimelineSpider
 
 PLATFORM = "mastodon"
 DEFAULT_LIMIT = "40"
-DEFAULT_MAX_PAGES = 10
 _LINK = re.compile(r"<([^>]*)>\s*;\s*rel=\"?([^\",;]+)\"?")
 _TIMELINE = re.compile(r"/api/v1/(?:timelines/(?:tag/[^/]+|public|home)|accounts/[^/]+/statuses)$")
 
@@ -254,39 +253,31 @@ def _is_status(value: Any) -> bool:
     return isinstance(value, dict) and bool(value.get("id")) and "content" in value
 
 
-class MastodonSpider(scrapy.Spider):
+class MastodonSpider(TimelineSpider):
     """The `mastodon` spider: one timeline, paged back with `max_id`."""
 
     name = "mastodon"
+    platform = PLATFORM
+    entry = "status"
 
     def __init__(self, start_url: str | None = None, instance: str | None = None,
                  hashtag: str | None = None, account: str | None = None,
                  max_pages: str | int = DEFAULT_MAX_PAGES, source: str | None = None,
                  *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.start_url = start_request_url(start_url, instance, hashtag, account)
-        self.max_pages = int(max_pages)
-        if self.max_pages < 1:
-            raise ValueError(f"max_pages must be 1 or more, not {max_pages!r}")
-        self.source = source or self.name
-        self.known = SeenPosts(enabled=False)
-        self.mark = TimelineMark(None, self.start_url)
-        self._yielded: set[str] = set()
+        super().__init__(start_request_url(start_url, instance, hashtag, account), max_pages,
+                         source, *args, **kwargs)
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> MastodonSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.known = SeenPosts.from_crawler(crawler)
-        if not _is_lookup(spider.start_url):  # else set once the account's timeline is known
-            spider.mark = TimelineMark(crawler, spider.start_url)
-        return spider
+    def is_timeline(self, url: str) -> bool:
+        return not _is_lookup(url)  # an account's timeline is marked once its id is known
+
+    def item_time(self, item: dict[str, Any]) -> str | None:
+        return timeline_time(item)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if _is_lookup(self.start_url):
             yield scrapy.Request(self.start_url, callback=self.parse_account, errback=self.failed)
         else:
-            yield scrapy.Request(self.start_url, callback=self.parse, errback=self.failed,
-                                 cb_kwargs={"page": 1})
+            yield self.timeline_request(self.start_url)
 
     def parse_account(self, response: Response) -> Iterator[scrapy.Request]:
         account = read_json(response)
@@ -296,28 +287,15 @@ class MastodonSpider(scrapy.Spider):
         self.logger.info("mastodon: account %s is id %s", account.get("acct"), account["id"])
         timeline = account_timeline_url(instance_origin(response.url), str(account["id"]))
         self.mark = TimelineMark(getattr(self, "crawler", None), timeline)
-        yield scrapy.Request(timeline, callback=self.parse, errback=self.failed,
-                             cb_kwargs={"page": 1})
+        yield self.timeline_request(timeline)
 
     def parse(self, response: Response, page: int = 1) -> Iterator[Any]:
         if not isinstance(read_json(response), list):
             self.logger.warning("mastodon: %s is not a timeline (HTTP %d); nothing read",
                                 response.url, response.status)
             return
-        items = parse_statuses(response, self.source)
-        ids = [document_id(PLATFORM, item["key"]) for item in items]
-        known = self.known.seen(ids)
-        reached = False
-        for doc_id, item in zip(ids, items, strict=True):
-            moment = timeline_time(item)
-            self.mark.note(doc_id, moment)
-            reached = reached or self.mark.reached(doc_id, moment)
-            if item["key"] in self._yielded or doc_id in known:
-                continue
-            self._yielded.add(item["key"])
-            yield item
-        yield from self.mark.page_back(self, response, next_page_url(response), page, reached,
-                                       "status")
+        yield from self.timeline_page(response, page, parse_statuses(response, self.source),
+                                      next_page_url(response))
 
     def failed(self, failure: Any) -> None:
         response = getattr(failure.value, "response", None)

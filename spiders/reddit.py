@@ -21,23 +21,20 @@ Reddit must opt out with a reason (`-s ROBOTSTXT_OBEY=False`) or go through Redd
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import scrapy
 from parsel import Selector
-from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
-from lurewatch.document import document_id, to_utc, utc_iso
-from spiders.incremental import SeenPosts, TimelineMark
+from lurewatch.document import utc_iso
+from spiders.timeline import DEFAULT_MAX_PAGES, TimelineSpider
 
 PLATFORM = "reddit"
 DEFAULT_BASE_URL = "https://www.reddit.com"
 DEFAULT_LIMIT = "100"
-DEFAULT_MAX_PAGES = 10
 _SORTED_PATHS = ("new", "hot", "top", "rising", "controversial", "best", "search")
 
 
@@ -202,55 +199,28 @@ def _links(fragment: str, origin: str) -> list[str]:
     return links
 
 
-class RedditSpider(scrapy.Spider):
+class RedditSpider(TimelineSpider):
     """The `reddit` spider: pages through one listing with `after`, newest first."""
 
     name = "reddit"
+    platform = PLATFORM
 
     def __init__(self, start_url: str | None = None, max_pages: str | int = DEFAULT_MAX_PAGES,
                  source: str | None = None, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
         if not start_url:
             raise ValueError("the reddit spider needs -a start_url=URL (a subreddit or its .json)")
-        self.start_url = listing_url(start_url)
-        self.max_pages = int(max_pages)
-        if self.max_pages < 1:
-            raise ValueError(f"max_pages must be 1 or more, not {max_pages!r}")
-        self.source = source or self.name
-        self.known = SeenPosts(enabled=False)
-        self.mark = TimelineMark(None, self.start_url)
-        self._yielded: set[str] = set()
+        super().__init__(listing_url(start_url), max_pages, source, *args, **kwargs)
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> RedditSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.known = SeenPosts.from_crawler(crawler)
-        if in_time_order(spider.start_url):
-            spider.mark = TimelineMark(crawler, spider.start_url)
-        return spider
-
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        yield scrapy.Request(self.start_url, callback=self.parse, errback=self.failed,
-                             cb_kwargs={"page": 1})
+    def is_timeline(self, url: str) -> bool:
+        return in_time_order(url)
 
     def parse(self, response: Response, page: int = 1) -> Iterator[Any]:
         if read_listing(response) is None:
             self.logger.warning("reddit: %s is not a Reddit listing (HTTP %d); nothing read",
                                 response.url, response.status)
             return
-        items = parse_listing(response, self.source)
-        ids = [document_id(PLATFORM, item["key"]) for item in items]
-        known = self.known.seen(ids)
-        for doc_id, item in zip(ids, items, strict=True):
-            self.mark.note(doc_id, to_utc(item["posted_at"]))
-            if item["key"] in self._yielded or doc_id in known:
-                continue
-            self._yielded.add(item["key"])
-            yield item
-        reached = any(self.mark.reached(i, to_utc(item["posted_at"]))
-                      for i, item in zip(ids, items, strict=True))
-        yield from self.mark.page_back(self, response, next_page_url(response), page, reached,
-                                       "post")
+        yield from self.timeline_page(response, page, parse_listing(response, self.source),
+                                      next_page_url(response))
 
     def failed(self, failure: Any) -> None:
         response = getattr(failure.value, "response", None)
