@@ -90,9 +90,10 @@ class Enricher:
                                      batch_size=len(prepared))
         clusters = iter(self.clusterer.assign_many(
             (doc["id"], body) for doc, body in prepared if doc["id"]))
+        languages = language.detect_many(body for _, body in prepared)
         out = []
-        for (doc, body), (organizations, persons) in zip(prepared, names, strict=True):
-            lang, confidence = language.detect(body)
+        for (doc, body), (organizations, persons), (lang, confidence) in zip(
+                prepared, names, languages, strict=True):
             mentions = places.mentions(body)
             locations = [location for location, _ in mentions]
             country = next(iter(places.countries(locations)), None)

@@ -9,6 +9,12 @@ and never when a currency, a unit or a date shape stands beside it. A handle cou
 a t.me link or an @name, or when an app's name ("텔레", "飞机", "tg:", "카톡 ID", "ไลน์",
 "微信", "VX") labels it; the app words, countries and stop-words live in
 ``enrich/data/contact_patterns.yaml``.
+
+Speed (this step runs on every post): every pattern opens with a character set or a literal,
+so that the regex engine skips to where it can match; links and e-mails are read only around
+their anchors; and what depends on one line alone is scanned once per distinct line and
+remembered (`_scan`), as is the reading of a number in its surroundings (`_read_number`):
+posts repeat lines (boilerplate, reposts). Each shortcut gives exactly the plain result.
 """
 
 from __future__ import annotations
@@ -16,10 +22,12 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import phonenumbers
@@ -37,6 +45,7 @@ KINDS: tuple[str, ...] = (
     "wallets",
 )
 _DATA = Path(__file__).parent / "data" / "contact_patterns.yaml"
+_OFFSET = itemgetter(0)
 # Past this many candidates of one kind a "post" is a dump, not an ad: stop looking.
 _MAX_CANDIDATES = 2000
 
@@ -79,8 +88,9 @@ def _fold_table() -> dict[int, int | str | None]:
 _FOLD = _fold_table()
 # Most characters of non-ASCII posts (Korean, Thai, Chinese prose) need no folding: only the
 # runs that do are translated (`str.translate` with a dict costs more per character than a
-# regex skipping what it leaves alone).
-_NEEDS_FOLD = re.compile(char_class(_FOLD) + "+")
+# regex skipping what it leaves alone). The class is written twice rather than with "+": a
+# pattern must open with a bare character set for the engine to skip to where it can match.
+_NEEDS_FOLD = re.compile(char_class(_FOLD) + char_class(_FOLD) + "*")
 
 
 def _fold_run(match: re.Match[str]) -> str:
@@ -126,10 +136,25 @@ def _words_regex(words: Iterable[str]) -> str:
     return "|".join(parts) or "(?!)"
 
 
+# Bytes that are ASCII letters (lower case, as in `_skeleton`), and the table that blanks
+# every other byte so that `split()` yields the runs of letters.
+_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyz")
+_LETTER_RUNS = bytes(code if code in _LETTERS else 0x20 for code in range(256))
+
+
+def _skeleton(text: str) -> bytes:
+    """One byte per character of `text`: ASCII in lower case, anything else "?". Searching
+    it for ASCII words runs in C (bytes.find, split, set lookups) at the offsets of the text."""
+    return text.encode("ascii", "replace").lower()
+
+
 class _Phrases:
-    """Finds listed words in text, fast: ASCII words by looking up each run of letters, the
-    others with one trie regex. (A regex alternation with word guards and IGNORECASE is
-    tried at every position, which made it the slowest step of all.)"""
+    """Finds listed words in text, fast. A word that starts with an ASCII letter is found
+    whole ("tg" not inside "stg"): the runs of letters of the text are looked up in a set of
+    the words' first runs, and only those present are searched for; the other words are
+    matched by one trie regex over the text as written (in their usual cases). (A regex
+    alternation with word guards and IGNORECASE tries every position: the slowest step of
+    all; even a trie regex tries every letter.)"""
 
     _RUN = re.compile(r"[A-Za-z]+")
 
@@ -146,26 +171,85 @@ class _Phrases:
         for phrases in self.by_run.values():
             phrases.sort(key=len, reverse=True)
         self.keys = frozenset(self.by_run)
+        # The same, as bytes: a phrase with a non-ASCII letter ("sđt") has no bytes form and
+        # is compared with the lower-cased text instead.
+        self.by_run_bytes: dict[bytes, list[tuple[str, bytes | None]]] = {
+            run.encode(): [(p, p.encode() if p.isascii() else None) for p in phrases]
+            for run, phrases in self.by_run.items()
+        }
+        self.keys_bytes = frozenset(self.by_run_bytes)
+        # Where a run starts a listed phrase in the skeleton: no letter, digit or "_" before,
+        # one of the phrases (non-ASCII letters as "?") and no letter after. (The look-behind
+        # comes after the run, so that the pattern opens with it and the engine skips to it
+        # like bytes.find does.) What this finds is then checked phrase by phrase.
+        self.key_patterns = {
+            run: re.compile(
+                re.escape(run) + rb"(?<![a-z0-9_]" + re.escape(run) + rb")(?=(?:"
+                + b"|".join(re.escape(_skeleton(p)[len(run):]) for p, _ in phrases)
+                + rb")(?![a-z]))"
+            )
+            for run, phrases in self.by_run_bytes.items()
+        }
         self.other = re.compile(_trie(other, lower=False)) if other else None
+        # Whether one of those could match ASCII text (none starts with an ASCII character).
+        self.other_in_ascii = any(word[:1].isascii() for word in other)
 
-    def find(self, text: str, limit: int = _MAX_CANDIDATES) -> list[tuple[int, int, str]]:
-        """(start, end, word in lower case) for each listed word, in order of position."""
+    def find(self, text: str, limit: int = _MAX_CANDIDATES,
+             skeleton: bytes | None = None) -> list[tuple[int, int, str]]:
+        """(start, end, word in lower case) for each listed word, in order of position.
+
+        `skeleton` may pass `_skeleton(text)` when the caller has it already."""
         out: list[tuple[int, int, str]] = []
-        runs = self._RUN.findall(text) if self.by_run else ()
-        wanted = self.keys.intersection(map(str.lower, runs)) if runs else ()
-        if wanted:  # most texts name no app at all: nothing more to do for ASCII words
-            lowered = text.lower()
-            if len(lowered) != len(text):  # a few letters grow when lowered: keep offsets
-                lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
-            for key in wanted:
-                self._find_key(text, lowered, key, out, limit)
-        if self.other is not None:
+        if self.by_run:
+            if text.isascii() or ("\u0130" not in text and "\u212a" not in text):
+                # No character lowers into ASCII or grows when lowered (Kelvin sign, dotted
+                # I): the skeleton tells ASCII letters exactly where the lowered text does.
+                self._find_ascii(text, skeleton if skeleton is not None else _skeleton(text),
+                                 out, limit)
+            else:
+                self._find_runs(text, out, limit)
+        if self.other is not None and (self.other_in_ascii or not text.isascii()):
             for count, match in enumerate(self.other.finditer(text)):
                 if count >= limit:
                     break
                 out.append((match.start(), match.end(), match.group().lower()))
         out.sort()
         return out[:limit]
+
+    def _find_ascii(self, text: str, skeleton: bytes, out: list[tuple[int, int, str]],
+                    limit: int) -> None:
+        """Every whole-word occurrence of a wanted letter run, as its longest listed phrase."""
+        wanted = self.keys_bytes.intersection(skeleton.translate(_LETTER_RUNS).split())
+        size = len(skeleton)
+        for key in wanted:
+            phrases = self.by_run_bytes[key]
+            for match in self.key_patterns[key].finditer(skeleton):
+                if len(out) >= limit:
+                    break
+                start = match.start()
+                for phrase, encoded in phrases:
+                    end = start + len(phrase)
+                    if end < size and skeleton[end] in _LETTERS:
+                        continue
+                    if encoded is not None:
+                        found = skeleton.startswith(encoded, start)
+                    else:  # (no character in the fast path changes length when lowered)
+                        found = text[start:end].lower() == phrase
+                    if found:
+                        out.append((start, end, phrase))
+                        break
+
+    def _find_runs(self, text: str, out: list[tuple[int, int, str]], limit: int) -> None:
+        """The general path, for the rare text with a character that lowers into ASCII: look
+        up each run of ASCII letters, then find the listed words it starts."""
+        wanted = self.keys.intersection(map(str.lower, self._RUN.findall(text)))
+        if not wanted:
+            return
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a few letters grow when lowered: keep offsets
+            lowered = "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
+        for key in wanted:
+            self._find_key(text, lowered, key, out, limit)
 
     def _find_key(self, text: str, lowered: str, key: str, out: list[tuple[int, int, str]],
                   limit: int) -> None:
@@ -208,6 +292,10 @@ _ID_AFTER = re.compile(
     r"(?P<at>@)?(?P<name>[A-Za-z0-9][A-Za-z0-9._\-]{1,39})",
     re.IGNORECASE,
 )
+_ID_MARKS = re.compile(r"[\d_.]")  # what makes a word after a weak app name an ID
+_ID_MARKS_STRICT = re.compile(r"[\d_]")
+# `_ID_AFTER` reads this far at most, unless spaces run on (then it is matched afresh).
+_ID_REACH = 100
 _KAKAO_CODE = re.compile(r"[A-Za-z0-9_\-.]{3,40}")
 _TG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 _LINE_NAME = re.compile(r"[A-Za-z0-9._\-]{3,20}")
@@ -215,33 +303,46 @@ _KAKAO_NAME = re.compile(r"[A-Za-z0-9._\-]{3,20}")
 _WECHAT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{5,19}")
 _NAME_RULES = {"telegram": _TG_NAME, "line": _LINE_NAME, "kakao": _KAKAO_NAME,
                "wechat": _WECHAT_NAME}
-_AT_HANDLE = re.compile(r"(?<![A-Za-z0-9._%+\-/@=#&])@([A-Za-z0-9][A-Za-z0-9._\-]{1,39})")
+# (The look-behind after "@" tests the character before it: the engine searches for "@".)
+_AT_HANDLE = re.compile(r"@(?<![A-Za-z0-9._%+\-/@=#&]@)([A-Za-z0-9][A-Za-z0-9._\-]{1,39})")
 
 # --- Links, e-mails, domains -------------------------------------------------------------
 
-_URL_CHARS = r"[A-Za-z0-9\-._~:/?#@!$&*+,;=%()]"
+# The patterns below would be clearer with IGNORECASE, but then no pattern opens with a
+# character set, and the engine tries every position of the text instead of skipping to the
+# few where a match may start (in Thai or Korean text, nearly none). So each is written with
+# both cases, and with what IGNORECASE adds to [A-Za-z]: the dotted and dotless I, the long s
+# and the Kelvin sign, so that they match exactly what they did with the flag.
+_CI = "\u0130\u0131\u017f\u212a"
+_URL_CHARS = rf"[A-Za-z0-9\-._~:/?#@!$&*+,;=%(){_CI}]"
+_LABEL = rf"[A-Za-z0-9{_CI}](?:[A-Za-z0-9\-{_CI}]{{0,62}}[A-Za-z0-9{_CI}])?"
+# A link opens with a letter or digit; the look-behinds after it tell which kind it is.
 _URL = re.compile(
-    rf"(?:https?://|www\.){_URL_CHARS}+"
-    rf"|tg://{_URL_CHARS}+"
-    # scheme-less "t.me/name", "facebook.com/page": a host, then a path
-    r"|(?P<bare>(?<![A-Za-z0-9@.\-/_])(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?\.)+"
-    rf"(?P<tld>[A-Za-z]{{2,24}}))/{_URL_CHARS}*",
-    re.IGNORECASE,
+    rf"[A-Za-z0-9{_CI}](?:"
+    rf"(?<=[Hh])[Tt][Tt][Pp][Ss\u017f]?://{_URL_CHARS}+"
+    rf"|(?<=[Ww])[Ww][Ww]\.{_URL_CHARS}+"
+    rf"|(?<=[Tt])[Gg]://{_URL_CHARS}+"
+    # scheme-less "t.me/name", "facebook.com/page": a host, then a path (the host is the
+    # text from the match's start to the end of its top-level domain `tld`)
+    rf"|(?<![A-Za-z0-9@.\-/_{_CI}].)(?:[A-Za-z0-9\-{_CI}]{{0,62}}[A-Za-z0-9{_CI}])?\."
+    rf"(?:{_LABEL}\.)*(?P<tld>[A-Za-z{_CI}]{{2,24}})/{_URL_CHARS}*)"
 )
-# Cheap tests that spare the costlier scans on the many posts that have no link or wallet.
-_LONG_RUN = re.compile(r"[0-9A-Za-z]{26}")
-_SLASHED_HOST = re.compile(r"\.[A-Za-z]{2,24}/")
+# Cheap tests that spare the costlier scans on the many posts that have no link or e-mail
+# (see _tests). A bare domain holds a ".xx" (`_DOT_WORD`, on the skeleton where ASCII letters
+# are lower case); a link "www.", "tg://" or a ".host/".
 _DOT_WORD = re.compile(r"\.[A-Za-z]{2}")
-_SEVEN_DIGITS = re.compile(r"\d(?:[^\d\n]{0,4}\d){6}")
-_AT_LOCAL = re.compile(r"[A-Za-z0-9._%+\-]@")
-_AT_WORD = re.compile(r"[\[({]\s?at\s?[\])}]")
+_DOT_WORD_BYTES = re.compile(rb"\.[a-z]{2}")
+_SLASHED_HOST_BYTES = re.compile(rb"\.[a-z]{2,24}/")
+_AT_LOCAL = re.compile(r"@(?<=[A-Za-z0-9._%+\-]@)")  # (searched for as "@", then tested)
+_AT_WORD = re.compile(r"[\[({]\s?[Aa][Tt]\s?[\])}]")
 _URL_TRAILING = ".,;:!?)]}>'\"。，、！？"
+# The local part is taken whole (possessive): what may follow it ("@", a space, a bracket)
+# is never part of it, so giving characters back could not make a match, only cost time.
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9][A-Za-z0-9._%+\-]{0,63})"
-    r"(?:@|\s?[\[(\{]\s?at\s?[\])\}]\s?)"
-    r"((?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?(?:\.|\s?[\[(\{]\s?dot\s?[\])\}]\s?))+"
-    r"[A-Za-z]{2,24})(?![A-Za-z0-9\-])",
-    re.IGNORECASE,
+    rf"([A-Za-z0-9{_CI}](?<![A-Za-z0-9._%+\-{_CI}].)[A-Za-z0-9._%+\-{_CI}]{{0,63}}+)"
+    r"(?:@|\s?[\[(\{]\s?[Aa][Tt]\s?[\])\}]\s?)"
+    rf"((?:{_LABEL}(?:\.|\s?[\[(\{{]\s?[Dd][Oo][Tt]\s?[\])\}}]\s?))+"
+    rf"[A-Za-z{_CI}]{{2,24}})(?![A-Za-z0-9\-{_CI}])"
 )
 _OBFUSCATED_DOT = re.compile(r"\s?[\[(\{]\s?dot\s?[\])\}]\s?", re.IGNORECASE)
 # The look-behind comes after the first character (it tests the one before that), so that
@@ -252,15 +353,31 @@ _BARE_DOMAIN = re.compile(
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,62}[A-Za-z0-9])?\.)*([A-Za-z]{2,24}))"
     r"(?![A-Za-z0-9\-@]|\.[A-Za-z0-9])"
 )
+
+# Where a link, an e-mail or a bare domain can be, found without reading every word: each
+# match holds one of these anchors and lies inside one run of the characters it may contain
+# (see _runs_finditer, _email_finditer).
+_URL_ANCHOR = re.compile(rf"://|W[Ww][Ww]\.|w[Ww][Ww]\.|\.[A-Za-z{_CI}]{{2,24}}/")
+_URL_RUN = re.compile(_URL_CHARS + "*")
+_HOST_RUN = re.compile(r"[A-Za-z0-9\-.]*")
+_EMAIL_ANCHOR = re.compile(r"@|[\[(\{]\s?[Aa][Tt]\s?[\])\}]")
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
+                         + _CI)
+# An e-mail's separator stands at most this far after its start: 64 characters of local part
+# and a space before "[at]".
+_EMAIL_REACH = 66
 _FREE_MAIL = frozenset(_CFG["free_mail"])
 _FILE_SUFFIXES = frozenset(_CFG["file_suffixes"])
 _TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
 
 # --- Phones ------------------------------------------------------------------------------
 
+# A number: "(", "+" or a digit, then six to sixteen more digits. The look-behinds test the
+# character before that first one (so the pattern opens with a set the engine skips to), and
+# the branch after them is what may follow each kind of first character.
 _PHONE = re.compile(
-    r"(?<![0-9A-Za-z_@/=#&%+\-])(?<!\d\.)"
-    r"(?:\(?\+[ ]?|\()?\d(?:[ .\-()]{0,3}\d){6,16}"
+    r"[(+\d](?<![0-9A-Za-z_@/=#&%+\-][(+\d])(?<!\d\.[(+\d])"
+    r"(?:(?<=\()(?:\+[ ]?)?\d|(?<=\+)[ ]?\d|(?<=\d))(?:[ .\-()]{0,3}\d){6,16}"
     r"(?![0-9A-Za-z_@])"
 )
 _PHONE_GLUED = re.compile(
@@ -326,6 +443,7 @@ def _script_table() -> tuple[re.Pattern[str], list[int], list[int], list[str]]:
 _SCRIPT, _SCRIPT_LO, _SCRIPT_HI, _SCRIPT_REGION = _script_table()
 
 
+@lru_cache(maxsize=16384)
 def _script_region(text: str) -> str | None:
     """The country the first country-telling character of `text` points to (Hangul: KR)."""
     if text.isascii():
@@ -338,22 +456,199 @@ def _script_region(text: str) -> str | None:
     return _SCRIPT_REGION[i] if i >= 0 and code <= _SCRIPT_HI[i] else None
 
 
-_CALLING_CODE = re.compile(  # opens with "+" or a flag letter: the engine skips to them
-    r"\+(?<!\d\+)[ ]?(\d{1,3})(?![\d ]*\d{3})|([\U0001F1E6-\U0001F1FF]{2})")
+# "+855" (group 1) or a flag's two letters. It opens with one character set (the look-behinds
+# after it tell which character it was), so that the engine skips straight to "+" and flags.
+_CALLING_CODE = re.compile(
+    r"[+\U0001F1E6-\U0001F1FF]"
+    r"(?:(?<=\+)(?<!\d\+)[ ]?(\d{1,3})(?![\d ]*\d{3})"
+    r"|(?<=[\U0001F1E6-\U0001F1FF])[\U0001F1E6-\U0001F1FF])")
 _COUNTRY_NAMES = _Phrases(n for names in _CFG["country_names"].values() for n in names)
 _NAME_REGION = {
     name.lower(): region for region, names in _CFG["country_names"].items() for name in names
 }
 
 
+# --- Per-line memory --------------------------------------------------------------------
+
+# Posts reuse lines: a recruiter's boilerplate, the same ad reposted in five channels. What
+# depends on one line alone (its folded form, the app names in it, the spans shaped like a
+# number) is kept per line, so that a line seen before costs one dictionary lookup. None of
+# the patterns read here matches a line break or looks across one (each treats "\n" as it
+# treats the end of the text), so the results per line, moved by each line's offset, are
+# exactly those of the whole text.
+_LINE_MEMO = 4096  # lines remembered
+_LINE_MAX = 1000  # longer lines are read afresh each time: memory stays bounded
+# Numbers read, by what their reading depends on (see _Extraction._read_number); cleared
+# when full.
+_NUMBERS: dict[tuple, tuple[int, tuple[tuple[int, int, str], ...]]] = {}
+_NUMBERS_MEMO = 16384
+
+
+class _Scan(NamedTuple):
+    """What the patterns find in a line (or a whole text), at offsets within it. Each list
+    holds at most the first _MAX_CANDIDATES matches its reader would go through."""
+
+    text: str  # folded
+    skeleton: bytes
+    triggers: Sequence[tuple[int, int, str]]  # (start, end, app)
+    phrases: int  # listed phrases found (a text's triggers come from the first ones only)
+    numbers: Sequence[tuple[int, int]]  # spans `_PHONE.finditer` matches
+    all_numbers: bool  # False when `numbers` stopped at _MAX_CANDIDATES
+    tests: int  # _LINK_TEST | _MAIL_TEST | ...: which readers the line may feed (see run)
+    urls: Sequence[tuple[int, int, str]]  # (match index, start, link) for the links kept
+    url_matches: int
+    domains: Sequence[tuple[int, int, str | None]]  # (start, end, registrable domain if any)
+    emails: Sequence[tuple[int, int, str, str]]  # (start, end, local part, domain part)
+    handles: Sequence[tuple[int, int, int, str]]  # @name: (start, end, name start, name)
+    wallets: Sequence[tuple[int, dict[str, str]]]  # (shared: copy before handing out)
+
+
+def _scan(line: str) -> _Scan:
+    """Everything `_Extraction` reads from `line` (a line, or a whole text) by pattern. Each
+    reader runs only where a cheap test on the skeleton says it may find something."""
+    if not line:
+        return _BLANK
+    text = _fold(line)
+    skeleton = _skeleton(text)
+    found = _TRIGGERS.find(text, skeleton=skeleton)
+    alnum = skeleton.translate(_ALNUM_BYTES)
+    dot_word = _DOT_WORD_BYTES.search(skeleton)
+    numbers: tuple[tuple[int, int], ...] = ()
+    # Seven digits at least (a "?" may stand for a digit of another script).
+    if len(skeleton.translate(None, _NOT_DIGIT_BYTES)) >= 7:
+        numbers = tuple(m.span() for m in islice(_PHONE.finditer(text), _MAX_CANDIDATES))
+    urls = []
+    url_matches = 0
+    if b"/" in skeleton or b"www." in skeleton:  # in "://", ".host/" or "www."
+        for match in islice(_runs_finditer(_URL, text, _URL_ANCHOR, _URL_RUN),
+                            _MAX_CANDIDATES):
+            url = match.group().rstrip(_URL_TRAILING)
+            tld = match.group("tld")
+            if len(url) >= 4 and not (
+                    tld and not _plausible_host(text[match.start():match.end("tld")], tld)):
+                urls.append((url_matches, match.start(), url))
+            url_matches += 1
+    domains: tuple[tuple[int, int, str | None], ...] = ()
+    if dot_word:
+        domains = tuple(
+            (match.start(), match.end(), _plausible_host(match.group(1), match.group(2)))
+            for match in islice(_runs_finditer(_BARE_DOMAIN, text, _DOT_WORD, _HOST_RUN, slack=2),
+                                _MAX_CANDIDATES))
+    handles: tuple[tuple[int, int, int, str], ...] = ()
+    emails: tuple[tuple[int, int, str, str], ...] = ()
+    if "@" in text:
+        handles = tuple((match.start(), match.end(), match.start(1), match.group(1))
+                        for match in islice(_AT_HANDLE.finditer(text), _MAX_CANDIDATES))
+    if "@" in text or b"(" in skeleton or b"[" in skeleton or b"{" in skeleton:
+        emails = tuple((match.start(), match.end(), match.group(1), match.group(2))
+                       for match in islice(_email_finditer(text), _MAX_CANDIDATES))
+    wallets: tuple[tuple[int, dict[str, str]], ...] = ()
+    if _SHORTEST_WALLET in alnum:
+        wallets = tuple(islice(find_wallets(text), _MAX_CANDIDATES))
+    return _Scan(
+        text=text, skeleton=skeleton,
+        triggers=tuple(_app_triggers(text, found)), phrases=len(found),
+        numbers=numbers, all_numbers=len(numbers) < _MAX_CANDIDATES,
+        tests=_tests(text, skeleton, dot_word, alnum),
+        urls=tuple(urls), url_matches=url_matches, domains=domains, emails=emails,
+        handles=handles, wallets=wallets,
+    )
+
+
+_scan_memo = lru_cache(maxsize=_LINE_MEMO)(_scan)
+_BLANK = _Scan("", b"", (), 0, (), True, 0, (), 0, (), (), (), ())
+
+# A skeleton's ASCII letters and digits as 1, every other byte as 0: a run of letters and
+# digits is then a run of 1s, found by one substring search (a regex would try each letter of
+# every word). Wallet addresses are such runs: 14 characters at least (bech32), and the test
+# for reading them at all asks for 26 (`[0-9A-Za-z]{26}`).
+_ALNUM_BYTES = bytes(int(chr(i).isascii() and chr(i).isalnum()) for i in range(256))
+_SHORTEST_WALLET = b"\x01" * 14
+_LONG_ALNUM = b"\x01" * 26
+# Every byte but the digits and "?" (which stands for any non-ASCII character).
+_NOT_DIGIT_BYTES = bytes(code for code in range(256) if code not in b"0123456789?")
+
+# What a text holds that makes a reader worth running (see _Extraction.run).
+_LINK_TEST = 1  # "www.", "tg://" or a ".host/"
+_DOMAIN_TEST = 2  # a "." then two letters
+_MAIL_TEST = 4  # an "@" after a character of a local part
+_AT_TEST = 8  # an "[at]"
+_BRACKETS = 16  # one of "([{": an "[at]" may start there and run across a line break
+_WALLET_TEST = 32  # 26 letters and digits in a row
+# Where an "[at]" or "[dot]" could take a line break in (its spaces are `\s`).
+_BROKEN_BRACKETS = tuple(a + b for a, b in [("\n", c) for c in "([{)]}"]
+                         + [(c, "\n") for c in "([{)]}"])
+
+
+def _tests(text: str, skeleton: bytes, dot_word: re.Match[bytes] | None, alnum: bytes) -> int:
+    """The readers `text` may feed, as _LINK_TEST | _DOMAIN_TEST | ... bits."""
+    tests = 0
+    if b"www." in skeleton or b"tg://" in skeleton or (
+            dot_word and _SLASHED_HOST_BYTES.search(skeleton, dot_word.start())):
+        tests |= _LINK_TEST
+    if dot_word:
+        tests |= _DOMAIN_TEST
+    if "@" in text and _AT_LOCAL.search(text):
+        tests |= _MAIL_TEST
+    if b"(" in skeleton or b"[" in skeleton or b"{" in skeleton:
+        tests |= _BRACKETS
+        if _AT_WORD.search(text):
+            tests |= _AT_TEST
+    if _LONG_ALNUM in alnum:
+        tests |= _WALLET_TEST
+    return tests
+
+
+def _scan_parts(text: str) -> list[tuple[int, _Scan]]:
+    """(offset, scan) for the lines of `text`, scanned once each (remembered), or for the
+    whole text where that could differ: where a character lowers into ASCII (see
+    _Phrases.find), or where the text's app names pass _MAX_CANDIDATES."""
+    if "\u0130" in text or "\u212a" in text:
+        return [(0, _scan(text))]
+    memo = _scan_memo
+    parts = []
+    offset = phrases = 0
+    for line in text.split("\n"):
+        scan = memo(line) if len(line) <= _LINE_MAX else _scan(line)
+        parts.append((offset, scan))
+        phrases += scan.phrases
+        offset += len(line) + 1  # (folding keeps every character's offset)
+    if len(parts) > 1 and phrases >= _MAX_CANDIDATES:
+        return [(0, _scan(text))]
+    return parts
+
+
+def _app_triggers(text: str, found: list[tuple[int, int, str]]) -> Iterator[tuple[int, int, str]]:
+    """(start, end, app) for the app names among listed phrases found in `text`."""
+    for start, end, word in found:
+        if _EXCLUSIONS and text.startswith(_EXCLUSIONS, start):
+            continue
+        app = _app_of(word)
+        if app:
+            yield start, end, app
+
+
+@lru_cache(maxsize=_LINE_MEMO)
+def _line_hints(line: str) -> tuple[tuple[tuple[int, int, str], ...], int]:
+    """`_counted_hints(line)` of a folded line, remembered."""
+    hints, count = _counted_hints(line)
+    return tuple(hints), count
+
+
+@lru_cache(maxsize=256)
 def country_hint(lang: str | None) -> str | None:
     """The country whose ads are usually written in `lang` (ko -> KR), or None."""
     return _LANG_COUNTRY.get((lang or "").lower().split("-")[0]) if lang else None
 
 
 def empty() -> dict[str, list]:
-    """A result with every kind present and nothing found."""
-    return {kind: [] for kind in KINDS}
+    """A result with every kind present and nothing found (written out: once per post, a
+    dict display costs less than a comprehension)."""
+    return {"phones": [], "emails": [], "urls": [], "domains": [], "telegram": [],
+            "whatsapp": [], "line": [], "kakao": [], "wechat": [], "wallets": []}
+
+
+assert tuple(empty()) == KINDS
 
 
 def extract(
@@ -379,31 +674,77 @@ class _Extraction:
 
     def __init__(self, text: str, links: Sequence[str], country: str | None,
                  lang: str | None) -> None:
-        self.text = _fold(text)
         self.links = [_fold(clean(link)) for link in list(links or ())[:_MAX_CANDIDATES]]
         self.country = (country or "").upper() or None
         self.lang_country = country_hint(lang)
         self.found: list[tuple[int, str, Any]] = []
         self.taken: list[tuple[int, int]] = []
-        self.triggers: list[tuple[int, int, str]] = []
-        self.trigger_ends: list[int] = []
         self._hints: tuple[str, ...] | None = None
+        self.used_wide = False  # whether a number was read in the whole text's countries
         self.budget = _MAX_CANDIDATES  # numbers tried: bounds the work on a dump of digits
+        # What the patterns find, line by line: (offset of the line, its scan).
+        self.parts = parts = _scan_parts(text)
+        tests = 0
+        for _, scan in parts:
+            tests |= scan.tests
+        self.tests = tests
+        if len(parts) == 1:
+            scan = parts[0][1]
+            self.text = scan.text
+            self.triggers: Sequence[tuple[int, int, str]] = scan.triggers
+            numbers: Sequence[tuple[int, int]] | None = scan.numbers
+            all_numbers = scan.all_numbers
+        else:
+            self.text = "\n".join([scan.text for _, scan in parts])
+            self.triggers = [(start + offset, end + offset, app)
+                             for offset, scan in parts for start, end, app in scan.triggers]
+            numbers = [(start + offset, end + offset)
+                       for offset, scan in parts for start, end in scan.numbers]
+            all_numbers = all(scan.all_numbers for _, scan in parts)
+        self.trigger_ends = [end for _, end, _ in self.triggers]
+        # Spans `_PHONE` matches, in order, when known for the whole text (see _next_number).
+        self.numbers = numbers if all_numbers else None
+        self._skeleton: bytes | None = None
+
+    @property
+    def skeleton(self) -> bytes:
+        if self._skeleton is None:
+            parts = self.parts
+            self._skeleton = parts[0][1].skeleton if len(parts) == 1 else b"\n".join(
+                [scan.skeleton for _, scan in parts])
+        return self._skeleton
+
+    def _broken_brackets(self) -> bool:
+        """Whether a line break stands next to a bracket, where an "[at]" or "[dot]" may
+        take it in (see _BROKEN_BRACKETS)."""
+        text = self.text
+        return any(pair in text for pair in _BROKEN_BRACKETS)
+
+    def found_in_lines(self, kind: str) -> Iterator[tuple[int, tuple]]:
+        """(offset of its line, item) for the first _MAX_CANDIDATES items of one kind."""
+        count = 0
+        for offset, scan in self.parts:
+            for item in getattr(scan, kind):
+                if count >= _MAX_CANDIDATES:
+                    return
+                count += 1
+                yield offset, item
 
     def run(self) -> dict[str, list]:
-        text = self.text
-        self._triggers()
-        lowered = text.lower()
-        if "www." in lowered or "tg://" in lowered or _SLASHED_HOST.search(text):
+        tests = self.tests
+        if tests & _LINK_TEST:
             self._urls()
-        if ("@" in text and _AT_LOCAL.search(text)) or _AT_WORD.search(lowered):
+        if tests & (_MAIL_TEST | _AT_TEST):
             self._emails()
+        elif tests & _BRACKETS and len(self.parts) > 1 and self._broken_brackets() and (
+                _AT_WORD.search(self.text)):
+            self._emails()  # an "[at]" with a line break in it
         self._handles()
         self._phones()
         self._wallets()
-        if _DOT_WORD.search(text):
+        if tests & _DOMAIN_TEST:
             self._bare_domains()
-        base = len(text) + 1
+        base = len(self.text) + 1
         for i, link in enumerate(self.links):
             self._link(base + i, link, as_found=True)
         return self._result()
@@ -423,7 +764,8 @@ class _Extraction:
     def _result(self) -> dict[str, list]:
         out = empty()
         seen: set[tuple[str, str]] = set()
-        for _, kind, value in sorted(self.found, key=lambda item: item[0]):
+        self.found.sort(key=_OFFSET)  # stable: what one offset holds stays in finding order
+        for _, kind, value in self.found:
             key = (kind, value["address"] if kind == "wallets" else value)
             if key in seen:
                 continue
@@ -432,15 +774,6 @@ class _Extraction:
         return out
 
     # -- triggers
-    def _triggers(self) -> None:
-        for start, end, word in _TRIGGERS.find(self.text):
-            if _EXCLUSIONS and self.text.startswith(_EXCLUSIONS, start):
-                continue
-            app = _app_of(word)
-            if app:
-                self.triggers.append((start, end, app))
-        self.trigger_ends = [end for _, end, _ in self.triggers]
-
     def triggers_before(self, pos: int, window: int = _WINDOW) -> list[tuple[int, int, str]]:
         """Triggers ending within `window` characters before `pos`, nearest first."""
         hi = bisect.bisect_right(self.trigger_ends, pos)
@@ -454,16 +787,14 @@ class _Extraction:
 
     # -- links
     def _urls(self) -> None:
-        for count, match in enumerate(_URL.finditer(self.text)):
-            if count >= _MAX_CANDIDATES:
-                break
-            url = match.group().rstrip(_URL_TRAILING)
-            if len(url) < 4:
-                continue
-            if match.group("bare") and not _plausible_host(match.group("bare"), match["tld"]):
-                continue
-            self.take(match.start(), match.start() + len(url))
-            self._link(match.start(), url, as_found=True)
+        matches = 0  # links are kept from the first _MAX_CANDIDATES matches
+        for offset, scan in self.parts:
+            for index, start, url in scan.urls:
+                if matches + index >= _MAX_CANDIDATES:
+                    return
+                self.take(start + offset, start + offset + len(url))
+                self._link(start + offset, url, as_found=True)
+            matches += scan.url_matches
 
     def _link(self, offset: int, url: str, *, as_found: bool) -> None:
         url = url.strip()
@@ -474,7 +805,7 @@ class _Extraction:
             address = unquote(url[7:].split("?", 1)[0])
             match = _EMAIL.fullmatch(address.strip())
             if match:
-                self._email(offset, match)
+                self._email(offset, match.group(1), match.group(2))
             return
         if lower.startswith(("tel:", "callto:", "sms:")):
             number = unquote(url.split(":", 1)[1].split("?", 1)[0])
@@ -557,24 +888,32 @@ class _Extraction:
 
     # -- e-mails
     def _emails(self) -> None:
-        for count, match in enumerate(_EMAIL.finditer(self.text)):
-            if count >= _MAX_CANDIDATES:
-                break
-            if self.is_taken(match.start(), match.end()):
+        text = self.text
+        if len(self.parts) > 1 and self.tests & _BRACKETS and self._broken_brackets():
+            # An e-mail may run across a line break ("x\n[at] y.com"): read the whole text.
+            found: Iterable[tuple[int, tuple[int, int, str, str]]] = (
+                (0, (m.start(), m.end(), m.group(1), m.group(2)))
+                for m in islice(_email_finditer(text), _MAX_CANDIDATES))
+        else:
+            found = self.found_in_lines("emails")
+        for offset, (start, end, local, domain) in found:
+            start, end = start + offset, end + offset
+            if self.is_taken(start, end):
                 continue
-            if self._email(match.start(), match):
-                self.take(match.start(), match.end())
+            if self._email(start, local, domain):
+                self.take(start, end)
 
-    def _email(self, offset: int, match: re.Match[str]) -> bool:
-        local = match.group(1).strip(".")
-        domain = _OBFUSCATED_DOT.sub(".", match.group(2)).lower().strip(".")
+    def _email(self, offset: int, local: str, domain: str) -> bool:
+        """Adds the e-mail of a `_EMAIL` match's local part and domain part, if it is one."""
+        local = local.strip(".")
+        domain = _OBFUSCATED_DOT.sub(".", domain).lower().strip(".")
         if not local or ".." in local or ".." in domain:
             return False
-        parts = _TLD(domain)
-        if not parts.suffix or not parts.domain:
+        name, suffix = _tld_parts(domain)
+        if not suffix or not name:
             return False
         self.add(offset, "emails", f"{local.lower()}@{domain}")
-        registrable = f"{parts.domain}.{parts.suffix}"
+        registrable = f"{name}.{suffix}"
         if registrable not in _FREE_MAIL and domain not in _FREE_MAIL:
             self.add(offset, "domains", registrable)
         return True
@@ -586,52 +925,49 @@ class _Extraction:
         for start, end, app in self.triggers:
             if app not in _HANDLE_APPS:
                 continue
-            match = _ID_AFTER.match(text, end)
-            if not match:
+            label = _id_after(text, end)
+            if not label:
                 continue
-            name_start = match.start("name")
-            if name_start in done or self.is_taken(name_start, match.end("name")):
+            name_start, name_end, name, strong, labelled = label
+            if name_start in done or self.is_taken(name_start, name_end):
                 continue
-            name = match.group("name")
-            if self._labelled_id(app, match, text[start:end], name, match.end("name")):
+            if self._labelled_id(app, text[start:end], name, name_start, name_end, strong,
+                                 labelled):
                 done.add(name_start)
-        if "@" not in text:
-            return
-        for count, match in enumerate(_AT_HANDLE.finditer(text)):
-            if count >= _MAX_CANDIDATES:
-                break
-            if match.start(1) in done or self.is_taken(match.start(), match.end()):
+        for offset, (start, end, name_start, name) in self.found_in_lines("handles"):  # @name
+            start, end, name_start = start + offset, end + offset, name_start + offset
+            if name_start in done or self.is_taken(start, end):
                 continue
-            name, end = _trim_name(match.group(1), match.end(1))
-            if _looks_like_host(text, end):
+            name, name_end = _trim_name(name, end)
+            if _looks_like_host(text, name_end):
                 continue
             app = "telegram"
-            for _, _, trigger_app in self.triggers_before(match.start()):
+            for _, _, trigger_app in self.triggers_before(start):
                 if trigger_app in _HANDLE_APPS or trigger_app == "other":
                     app = trigger_app
                     break
             if app == "other":
                 continue
             if app == "telegram":
-                self._telegram(match.start(), name, context=False)
+                self._telegram(start, name, context=False)
             else:
-                self._named(match.start(), app, name)
+                self._named(start, app, name)
 
-    def _labelled_id(self, app: str, match: re.Match[str], trigger: str, name: str,
-                     end: int) -> bool:
+    def _labelled_id(self, app: str, trigger: str, name: str, offset: int, end: int,
+                     strong: bool, labelled: bool) -> bool:
+        """Adds the ID `name` that an app's name (`trigger`) labels, if it is one. `strong`:
+        written with "@", an ID word ("ID", "아이디") or a separator (":"); `labelled`: with
+        "@" or an ID word."""
         name, end = _trim_name(name, end)
         if _looks_like_host(self.text, end) or name.lower() in _NOT_IDS:
             return False
         if name.isdigit() or _DIGITS.sub("", name) in ("", "-", "."):
             return False  # a number: the phone pass reads it
-        strong = bool(match.group("at") or match.group("idw") or match.group("sep").strip())
         weak_trigger = trigger.lower() in _WEAK_TRIGGERS
-        labelled = match.group("at") or match.group("idw")
-        if weak_trigger and not labelled and not (strong and re.search(r"[\d_.]", name)):
+        if weak_trigger and not labelled and not (strong and _ID_MARKS.search(name)):
             return False
-        if not strong and trigger.isascii() and not re.search(r"[\d_]", name):
+        if not strong and trigger.isascii() and not _ID_MARKS_STRICT.search(name):
             return False
-        offset = match.start("name")
         if app == "telegram":
             return self._telegram(offset, name, context=True)
         return self._named(offset, app, name)
@@ -659,15 +995,13 @@ class _Extraction:
     def _phones(self) -> None:
         text = self.text
         spans: list[tuple[int, int]] = []
-        first = _SEVEN_DIGITS.search(text)
-        pos = max(0, first.start() - 3) if first else len(text)
-        count = 0
+        pos = count = 0
         while count < _MAX_CANDIDATES:
-            match = _PHONE.search(text, pos)
-            if not match:
+            span = self._next_number(pos)
+            if not span:
                 break
             count += 1
-            start, end = match.span()
+            start, end = span
             if self.is_taken(start, end):
                 pos = end
                 continue
@@ -695,8 +1029,53 @@ class _Extraction:
             if app == "whatsapp":
                 self.add(start, "whatsapp", e164)
 
+    def _next_number(self, pos: int) -> tuple[int, int] | None:
+        """The span of `_PHONE.search(self.text, pos)`, from the spans `finditer` gives when
+        the lines gave them: the leftmost match from a point no match covers is the next
+        one `finditer` found (it would have found any match in between)."""
+        numbers = self.numbers
+        if numbers is not None:
+            i = bisect.bisect_left(numbers, (pos,))
+            if i == 0 or numbers[i - 1][1] <= pos:
+                return numbers[i] if i < len(numbers) else None
+        match = _PHONE.search(self.text, pos)
+        return match.span() if match else None
+
     def _read_number(self, start: int, end: int) -> list[tuple[int, int, str]]:
-        """The numbers in one candidate span: whole, or a run of numbers split at spaces."""
+        """The numbers in one candidate span: whole, or a run of numbers split at spaces.
+
+        Remembered by what they depend on: the text from _WINDOW characters before the span
+        to _WINDOW after it (prices, dates, the countries named before, the script around),
+        the app names ending in it, and the document's country and language. A reading that
+        needed the countries of the whole text (_wide_regions) is not remembered, nor one
+        that the budget of tries could have cut short.
+        """
+        lo = max(0, start - _WINDOW)
+        key = (self.text[lo:end + _WINDOW], start - lo, end - lo, self._triggers_from(lo, end),
+               self.country, self.lang_country)
+        known = _NUMBERS.get(key)
+        if known is not None and self.budget > known[0]:
+            tries, found = known
+            self.budget -= tries
+            return [(s + lo, e + lo, e164) for s, e, e164 in found]
+        budget, self.used_wide = self.budget, False
+        out = self._read_number_afresh(start, end)
+        tries = budget - self.budget
+        if budget > tries and not self.used_wide:
+            if len(_NUMBERS) >= _NUMBERS_MEMO:
+                _NUMBERS.clear()
+            _NUMBERS[key] = (tries, tuple((s - lo, e - lo, e164) for s, e, e164 in out))
+        return out
+
+    def _triggers_from(self, lo: int, hi: int) -> tuple[tuple[int, int, str], ...]:
+        """The triggers ending in [lo, hi], at offsets from `lo` (what _app_at reads)."""
+        ends = self.trigger_ends
+        first = bisect.bisect_left(ends, lo)
+        last = bisect.bisect_right(ends, hi, first)
+        return tuple((t_start - lo, t_end - lo, app)
+                     for t_start, t_end, app in self.triggers[first:last])
+
+    def _read_number_afresh(self, start: int, end: int) -> list[tuple[int, int, str]]:
         text = self.text
         while start < end and not (text[start].isdigit() or text[start] in "+("):
             start += 1
@@ -785,10 +1164,7 @@ class _Extraction:
 
     def _near_regions(self, pos: int) -> tuple[str, ...]:
         """Countries named just before a number ("Cambodia: ...", "+855 ..."), nearest first."""
-        window = self.text[max(0, pos - _WINDOW):pos]
-        if not window:
-            return ()
-        return _unique(region for _, _, region in reversed(_hints_in(window)))
+        return _regions_before(self.text[max(0, pos - _WINDOW):pos])
 
     def _context_regions(self, pos: int, app: str | None) -> tuple[str, ...]:
         """The app's country (Zalo: VN), the document's country, its language's, the script's."""
@@ -798,29 +1174,106 @@ class _Extraction:
         return _unique(r for r in regions if r)
 
     def _wide_regions(self) -> tuple[str, ...]:
+        self.used_wide = True
         if self._hints is None:
-            self._hints = _unique(region for _, _, region in _hints_in(self.text))
+            hints: Iterable[tuple[int, int, str]] = ()
+            text = self.text
+            if "\u0130" not in text and "\u212a" not in text:  # by line, as _scan_parts
+                by_line = [_line_hints(line) for line in text.split("\n")]
+                if sum(count for _, count in by_line) < _MAX_CANDIDATES:
+                    hints = (hint for line_hints, _ in by_line for hint in line_hints)
+                else:  # the whole text's stop at _MAX_CANDIDATES: read them as it does
+                    hints = _hints_in(self.text, self.skeleton)
+            else:
+                hints = _hints_in(self.text, self.skeleton)
+            self._hints = _unique(region for _, _, region in hints)
         return self._hints
 
     # -- wallets, bare domains
     def _wallets(self) -> None:
-        if not _LONG_RUN.search(self.text):
-            return
-        for count, (offset, wallet) in enumerate(find_wallets(self.text)):
-            if count >= _MAX_CANDIDATES:
-                break
-            self.add(offset, "wallets", wallet)
+        if self.tests & _WALLET_TEST:
+            for offset, (start, wallet) in self.found_in_lines("wallets"):
+                self.add(start + offset, "wallets", dict(wallet))
 
     def _bare_domains(self) -> None:
-        for count, match in enumerate(_BARE_DOMAIN.finditer(self.text)):
-            if count >= _MAX_CANDIDATES:
-                break
-            if self.is_taken(match.start(), match.end()):
-                continue
-            host, tld = match.group(1), match.group(2)
-            domain = _plausible_host(host, tld)
-            if domain:
-                self.add(match.start(), "domains", domain)
+        for offset, (start, end, domain) in self.found_in_lines("domains"):
+            if domain and not self.is_taken(start + offset, end + offset):
+                self.add(start + offset, "domains", domain)
+
+
+def _runs_finditer(pattern: re.Pattern[str], text: str, anchors: re.Pattern[str],
+                   run: re.Pattern[str], slack: int = 0) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)`, for a pattern whose every match holds an `anchors` match and
+    consists of `run` characters (its look-aheads reading at most `slack` characters past
+    the match): only the runs that hold an anchor are scanned, not every word of the text.
+
+    The matches are exactly those of `finditer`: a match is inside one run, so scanning each
+    anchored run from where the previous match ended finds the same leftmost matches.
+    """
+    size = len(text)
+    backwards = text[::-1]
+    pos = 0  # where `finditer` would look next
+    for anchor in anchors.finditer(text):
+        at = anchor.start()
+        if at < pos:
+            continue
+        back = size - at  # `backwards` reads the text before `at` from there on
+        start = at - (run.match(backwards, back).end() - back)
+        end = run.match(text, at).end()
+        for match in pattern.finditer(text, max(pos, start), min(size, end + slack)):
+            yield match
+            pos = match.end()
+        pos = max(pos, end)
+
+
+def _email_finditer(text: str) -> Iterator[re.Match[str]]:
+    """`_EMAIL.finditer(text)`, reading only near an "@" or "[at]": an e-mail's local part
+    is right before its separator, so the leftmost match from `_EMAIL_REACH` characters
+    before the first separator not yet passed is the next match. An "@" that does not follow
+    a character of a local part (an @handle) cannot be one, so the common case reads nothing.
+    """
+    pos = 0
+    for anchor in _EMAIL_ANCHOR.finditer(text):
+        at = anchor.start()
+        if at < pos or at == 0 or (text[at] == "@" and text[at - 1] not in _EMAIL_LOCAL):
+            continue
+        match = _EMAIL.search(text, max(pos, at - _EMAIL_REACH))
+        if match is None:
+            return
+        yield match
+        pos = match.end()
+
+
+def _id_after(text: str, pos: int) -> tuple[int, int, str, bool, bool] | None:
+    """`_ID_AFTER.match(text, pos)` as (name start, name end, name, strong, labelled), or
+    None; remembered by the text that follows `pos` when the match is decided within
+    _ID_REACH characters of it (app names recur with what follows them)."""
+    label = _id_after_text(text[pos:pos + _ID_REACH], len(text) <= pos + _ID_REACH)
+    if label is False:  # spaces (or the name) may run on past what was read: match afresh
+        return _id_label(_ID_AFTER.match(text, pos))
+    return label and (label[0] + pos, label[1] + pos, *label[2:])  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=16384)
+def _id_after_text(following: str, whole: bool) -> tuple[int, int, str, bool, bool] | bool | None:
+    """`_id_after` on the text that follows a trigger (`whole`: up to the text's end), at
+    offsets within it; False when more text could change the match. (Each part of
+    `_ID_AFTER` takes all it can, so a match that ends before the end of what was read is the
+    one the whole text gives.)"""
+    match = _ID_AFTER.match(following)
+    if not whole and (match is None or match.end() >= len(following)):
+        return False
+    return _id_label(match)
+
+
+def _id_label(match: re.Match[str] | None) -> tuple[int, int, str, bool, bool] | None:
+    """(name start, name end, name, strong, labelled) of an `_ID_AFTER` match: `strong`
+    when written with "@", an ID word or a separator, `labelled` with "@" or an ID word."""
+    if match is None:
+        return None
+    at, idw = match.group("at"), match.group("idw")
+    return (match.start("name"), match.end("name"), match.group("name"),
+            bool(at or idw or match.group("sep").strip()), bool(at or idw))
 
 
 def _app_of(trigger: str) -> str | None:
@@ -843,26 +1296,44 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _hints_in(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, region) for every calling code, flag and country name in `text`."""
+@lru_cache(maxsize=16384)
+def _regions_before(window: str) -> tuple[str, ...]:
+    """The countries `window` names, the last first (the same windows recur with the
+    boilerplate they are cut from)."""
+    return _unique(region for _, _, region in reversed(_hints_in(window))) if window else ()
+
+
+def _hints_in(text: str, skeleton: bytes | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, region) for every calling code, flag and country name in `text`
+    (`skeleton`: `_skeleton(text)`, when the caller has it)."""
+    return _counted_hints(text, skeleton)[0]
+
+
+def _counted_hints(text: str, skeleton: bytes | None = None,
+                   ) -> tuple[list[tuple[int, int, str]], int]:
+    """`_hints_in`, and the most candidates of one kind it read (it stops at
+    _MAX_CANDIDATES)."""
     hints = []
-    for count, match in enumerate(_CALLING_CODE.finditer(text)):
-        if count >= _MAX_CANDIDATES:
+    codes = 0
+    for match in _CALLING_CODE.finditer(text):
+        if codes >= _MAX_CANDIDATES:
             break
+        codes += 1
         region = _hint_region(match)
         if region:
             hints.append((match.start(), match.end(), region))
-    hints.extend((start, end, _NAME_REGION[name]) for start, end, name in _COUNTRY_NAMES.find(text))
+    names = _COUNTRY_NAMES.find(text, skeleton=skeleton)
+    hints.extend((start, end, _NAME_REGION[name]) for start, end, name in names)
     hints.sort()
-    return hints
+    return hints, max(codes, len(names))
 
 
 def _hint_region(match: re.Match[str]) -> str | None:
-    code, flag = match.groups()
+    code = match.group(1)
     if code:
         regions = phonenumbers.region_codes_for_country_code(int(code))
         return regions[0] if regions and regions[0] != "001" else None
-    return "".join(chr(ord(c) - 0x1F1E6 + 65) for c in flag) if flag else None
+    return "".join(chr(ord(c) - 0x1F1E6 + 65) for c in match.group())
 
 
 def _plausible_host(host: str, tld: str) -> str | None:
@@ -878,10 +1349,18 @@ def _registrable(host: str) -> str | None:
     host = host.lower().strip(".")
     if not host or host.replace(".", "").isdigit():
         return None
-    parts = _TLD(host)
-    if not parts.suffix or not parts.domain:
+    name, suffix = _tld_parts(host)
+    if not suffix or not name:
         return None
-    return f"{parts.domain}.{parts.suffix}"
+    return f"{name}.{suffix}"
+
+
+@lru_cache(maxsize=8192)
+def _tld_parts(host: str) -> tuple[str, str]:
+    """The registrable name and public suffix of a host ("mail.example.co.kr" -> "example",
+    "co.kr"), either empty if it has none (the bundled suffix list, never fetched)."""
+    parts = _TLD(host)
+    return parts.domain, parts.suffix
 
 
 @lru_cache(maxsize=16384)

@@ -22,12 +22,16 @@ _BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _BECH32_INDEX = {c: i for i, c in enumerate(_BECH32_CHARSET)}
 _BECH32_CONST, _BECH32M_CONST = 1, 0x2BC830A3
 
+# An address opens with "T", "1", "3", "b", "B" or "0": the pattern opens with that set, so
+# that the engine skips to those letters, and the look-behinds after it test the character
+# before the address (none of [A-Za-z0-9]) and tell the kinds apart; the named group that
+# matches (`lastgroup`) says which kind the whole match is.
 WALLET_RE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:"
-    rf"(?P<tron>T[{_B58}]{{33}})"
-    rf"|(?P<btc>[13][{_B58}]{{25,34}})"
-    rf"|(?P<bech>(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{{11,87}})"
-    rf"|(?P<eth>0x[0-9a-fA-F]{{40}})"
+    rf"[T13bB0](?<![A-Za-z0-9].)(?:"
+    rf"(?<=T)(?P<tron>[{_B58}]{{33}})"
+    rf"|(?<=[13])(?P<btc>[{_B58}]{{25,34}})"
+    rf"|(?P<bech>(?<=b)c1|(?<=B)C1)[02-9ac-hj-np-zAC-HJ-NP-Z]{{11,87}}"
+    rf"|(?<=0)(?P<eth>x[0-9a-fA-F]{{40}})"
     rf")(?![A-Za-z0-9])"
 )
 

@@ -19,8 +19,12 @@ and signature in base64); `load(state)` restores it. The crawl keeps it in one J
 from __future__ import annotations
 
 import base64
+import bisect
+import contextlib
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -35,6 +39,7 @@ THRESHOLD = 0.6      # estimated Jaccard similarity at or above which two posts 
 VARIANT = 0.85       # a match less similar than this is indexed too, to follow a drifting ad
 MIN_CHARS = 12       # shorter normalised texts are too little to compare: own cluster
 MAX_CHARS = 20_000   # a post's identity is in its first pages; 1 MB posts are cut here
+_PAIRS_AT_ONCE = 16_384  # (post, candidate) signatures compared in one array operation
 STATE_VERSION = 1
 
 # Fixed hash constants (not random per run): signatures stay comparable across processes.
@@ -80,7 +85,7 @@ _NORMAL = _normal_table()
 
 def _units_many(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """`_units` of many texts end to end, and for each unit the index of its text."""
-    encoded = [clean(text)[:MAX_CHARS].encode("utf-16-le", "surrogatepass") for text in texts]
+    encoded = [_utf16(text) for text in texts]
     sizes = [len(raw) // 2 for raw in encoded]
     units = _NORMAL[np.frombuffer(b"".join(encoded), dtype="<u2")]
     owner = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
@@ -97,6 +102,15 @@ def _units_many(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     closes = np.concatenate((owner[1:] != owner[:-1], [True]))
     keep = ~((units == _SPACE_UNIT) & closes)  # no trailing space
     return units[keep], owner[keep]
+
+
+def _utf16(text: Any) -> bytes:
+    """`clean(text)[:MAX_CHARS]` in UTF-16, without `clean`'s UTF-8 check of a usual text: a
+    lone surrogate, all that check looks for, makes the strict UTF-16 encoding fail too."""
+    if isinstance(text, str):
+        with contextlib.suppress(UnicodeEncodeError):
+            return text[:MAX_CHARS].encode("utf-16-le")
+    return clean(text)[:MAX_CHARS].encode("utf-16-le", "surrogatepass")
 
 
 def normalise(text: str) -> str:
@@ -123,14 +137,23 @@ def signatures(texts: Sequence[str]) -> list[np.ndarray | None]:
     post). The texts' 4-grams are hashed together; `np.minimum.at` keeps each (post, bin)
     minimum.
     """
+    out: list[np.ndarray | None] = [None] * len(texts)
+    rows, values = _signature_rows(texts)
+    for row, i in enumerate(rows.tolist()):
+        out[i] = values[row]
+    return out
+
+
+def _signature_rows(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the texts long enough to sign, and their signatures as matrix rows."""
     count = len(texts)
-    out: list[np.ndarray | None] = [None] * count
+    none = np.zeros(0, dtype=np.int64), np.zeros((0, NUM_PERM), dtype=np.uint32)
     if not count:
-        return out
+        return none
     units, owner = _units_many(texts)
     sizes = np.bincount(owner, minlength=count)
     if len(units) < SHINGLE or not (sizes >= MIN_CHARS).any():
-        return out
+        return none
     raw = units.astype("<u2").tobytes()
     grams = np.ndarray((len(units) - (SHINGLE - 1),), dtype="<u8", buffer=raw, strides=(2,))
     first = owner[:len(grams)]
@@ -158,9 +181,7 @@ def signatures(texts: Sequence[str]) -> list[np.ndarray | None]:
         shift = ((take - _BIN_INDEX) % NUM_PERM).astype(np.uint32) * _GOLDEN
         borrowed = np.take_along_axis(values, take, axis=1) + shift
         values = np.where(filled, values, borrowed)
-    for row, i in enumerate(rows.tolist()):
-        out[i] = values[row]
-    return out
+    return rows, np.ascontiguousarray(values)
 
 
 class Clusterer:
@@ -178,7 +199,9 @@ class Clusterer:
         self._index: dict[str, int] = {}
         self._sigs = np.zeros((1024, NUM_PERM), dtype=np.uint32)
         self._has_sig: list[bool] = []
-        self._bands: list[dict[bytes, list[int]]] = [{} for _ in range(BANDS)]
+        # per band: key (the band's 16 bytes) -> the rows indexed under it, in arrival order
+        self._bands: list[defaultdict[bytes, list[int]]] = [
+            defaultdict(list) for _ in range(BANDS)]
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -191,28 +214,44 @@ class Clusterer:
         return self.assign_many([(doc_id, text)])[0]
 
     def assign_many(self, posts: Iterable[tuple[str, str]]) -> list[str]:
-        """`assign` for posts in arrival order, with their signatures computed in one batch."""
+        """`assign` for posts in arrival order, with their signatures computed in one batch.
+
+        Matching is split in two steps that together find what matching post after post
+        would: first every post of the batch at once (one array operation) against the posts
+        known before it; then, in order, the posts that matched none of those against the
+        batch's own earlier posts (which arrived after any known post, so come second).
+        """
         posts = [(str(doc_id), text) for doc_id, text in posts]
         fresh: dict[str, str] = {}
         for doc_id, text in posts:
             if doc_id not in self._index:
                 fresh.setdefault(doc_id, text)
         try:
-            sigs = dict(zip(fresh, signatures(list(fresh.values())), strict=True))
+            ids, values, keys = _sign(fresh)
         except (ValueError, MemoryError, UnicodeError):
-            sigs = {}
-        return [self._assign(doc_id, sigs.get(doc_id)) for doc_id, _ in posts]
+            ids, values, keys = [], np.zeros((0, NUM_PERM), dtype=np.uint32), []
+        since = len(self._ids)  # the rows this batch's posts will take start here
+        signed = {doc_id: (values[row], keys[row], match, since if shares else None)
+                  for row, (doc_id, match, shares) in enumerate(zip(
+                      ids, self._earliest_known(values, keys), _may_share_earlier(values),
+                      strict=True))}
+        return [self._assign(doc_id, *signed.get(doc_id, (None, None, None, None)))
+                for doc_id, _ in posts]
 
-    def _assign(self, doc_id: str, sig: np.ndarray | None) -> str:
+    def _assign(self, doc_id: str, sig: np.ndarray | None, keys: list[bytes] | None = None,
+                match: tuple[int, float] | None = None, since: int | None = 0) -> str:
+        """Cluster and index one post. With `since`, `match` is its earliest near-duplicate
+        among the posts before row `since` (if it has one), else it is looked for among the
+        posts from that row on; `since` None: there is none to look for there."""
         known = self._index.get(doc_id)
         if known is not None:
             return self._clusters[known]
         cluster = doc_id
         index_it = sig is not None
-        keys = None
         if sig is not None:
-            keys = _band_keys(sig.tobytes())
-            match = self._earliest_match(sig, keys)
+            keys = keys or _band_keys(sig.tobytes())
+            if match is None and since is not None and since < len(self._ids):
+                match = self._earliest_match(sig, keys, since)
             if match is not None:
                 best, similarity = match
                 cluster = self._clusters[best]
@@ -262,19 +301,44 @@ class Clusterer:
             self._add(str(doc_id), str(cluster), sig, indexed and sig is not None)
         return self
 
-    def _earliest_match(self, sig: np.ndarray, keys: list[bytes]) -> tuple[int, float] | None:
-        candidates: set[int] = set()
-        for band, key in zip(self._bands, keys, strict=True):
-            hit = band.get(key)
-            if hit:
-                candidates.update(hit)
+    def _earliest_known(self, values: np.ndarray,
+                        keys: list[list[bytes]]) -> list[tuple[int, float] | None]:
+        """For each signature, its earliest near-duplicate among the indexed posts (row and
+        similarity) or None: the band look-ups, and the comparisons with the candidates they
+        give, made for all signatures at once rather than in a Python loop per post."""
+        count = len(keys)
+        found: list[tuple[int, float] | None] = [None] * count
+        hits = list(map(dict.get, self._bands * count, chain.from_iterable(keys)))
+        sizes = [len(rows) if rows else 0 for rows in hits]
+        total = sum(sizes)
+        if not total:
+            return found
+        rows = np.fromiter(chain.from_iterable(filter(None, hits)), dtype=np.int64, count=total)
+        posts = np.repeat(np.arange(count * BANDS, dtype=np.int64) // BANDS, sizes)
+        # (a row found in several bands is compared several times: cheaper than sorting out)
+        agree = np.concatenate([
+            (values[posts[i:i + _PAIRS_AT_ONCE]] == self._sigs[rows[i:i + _PAIRS_AT_ONCE]]).sum(
+                axis=1) for i in range(0, total, _PAIRS_AT_ONCE)])
+        good = np.flatnonzero(agree >= self.threshold * NUM_PERM)
+        for post, row, agreed in zip(posts[good].tolist(), rows[good].tolist(),
+                                     agree[good].tolist(), strict=True):
+            earlier = found[post]
+            if earlier is None or row < earlier[0]:  # the earliest near-duplicate
+                found[post] = row, agreed / NUM_PERM
+        return found
+
+    def _earliest_match(self, sig: np.ndarray, keys: list[bytes],
+                        since: int = 0) -> tuple[int, float] | None:
+        candidates = _candidates(self._bands, keys)
+        if since:
+            candidates = candidates[bisect.bisect_left(candidates, since):]
         if not candidates:
             return None
         if len(candidates) == 1:  # the usual case: one earlier copy
-            row = candidates.pop()
+            row = candidates[0]
             agree = int(np.count_nonzero(self._sigs[row] == sig))
             return (row, agree / NUM_PERM) if agree >= self.threshold * NUM_PERM else None
-        rows = sorted(candidates)  # arrival order: the earliest near-duplicate comes first
+        rows = candidates  # arrival order: the earliest near-duplicate comes first
         # (take and a sum of booleans: about half the cost of fancy indexing + count_nonzero)
         agree = (self._sigs.take(rows, axis=0) == sig).sum(axis=1)
         good = np.flatnonzero(agree >= self.threshold * NUM_PERM)
@@ -299,7 +363,41 @@ class Clusterer:
             if index_it:
                 keys = keys or _band_keys(sig.tobytes())
                 for band, key in zip(self._bands, keys, strict=True):
-                    band.setdefault(key, []).append(index)
+                    band[key].append(index)
+
+
+def _sign(texts: dict[str, str]) -> tuple[list[str], np.ndarray, list[list[bytes]]]:
+    """The ids of the texts long enough to sign, their signatures (rows) and band keys."""
+    rows, values = _signature_rows(list(texts.values()))
+    ids = list(texts)
+    # every post's band keys at once: each band's values as one 16-byte string
+    keys = values.view(np.dtype((np.void, ROWS * 4))).tolist()
+    return [ids[i] for i in rows.tolist()], values, keys
+
+
+def _may_share_earlier(values: np.ndarray) -> np.ndarray:
+    """For each signature (row), whether it may share a band with an earlier row.
+
+    Each band's 16 bytes are hashed to one number, tagged with the band, and the numbers
+    compared all at once: equal bands always hash alike, and a rare collision only costs
+    an exact look-up in the band index that finds nothing.
+    """
+    count = len(values)
+    if count < 2:
+        return np.zeros(count, dtype=bool)
+    halves = values.view(np.uint64).reshape(count, BANDS, 2)
+    tags = (halves[:, :, 0] * _M1 ^ halves[:, :, 1] * _M2) + np.arange(BANDS, dtype=np.uint64)
+    _, first, inverse = np.unique(tags.ravel(), return_index=True, return_inverse=True)
+    owner = np.arange(count * BANDS) // BANDS
+    return (first[inverse] // BANDS < owner).reshape(count, BANDS).any(axis=1)
+
+
+def _candidates(bands: list[dict[bytes, list[int]]], keys: list[bytes]) -> list[int]:
+    """The rows that share a band with `keys`, in arrival order (a band's rows are)."""
+    hits = [rows for rows in map(dict.get, bands, keys) if rows]
+    if len(hits) <= 1:
+        return hits[0] if hits else []
+    return sorted(set().union(*hits))
 
 
 def _band_keys(raw: bytes) -> list[bytes]:

@@ -1,7 +1,8 @@
 """Lure indicators of a post, each with the words that triggered it.
 
 One scan of the post against every phrase of `data/indicators.yaml` (all languages at once:
-ads mix them), one pass of its few regular expressions, then the indicators that come from
+ads mix them; a regex pass per script family, see `_Scanner`), its few regular expressions
+where their trigger words are, then the indicators that come from
 what earlier steps found: pay far above the norm, work in a scam-compound area, contact only
 through a messenger, no employer named.
 
@@ -15,6 +16,7 @@ They stay out of the document; `risk.score` reads them from the list it is given
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from typing import Any
 import yaml
 
 from enrich import places
-from enrich.scan import PhraseScanner, clean, fold, snippet
+from enrich.scan import clean, fold, is_word_char, snippet
 
 _DATA = yaml.safe_load(
     (Path(__file__).with_name("data") / "indicators.yaml").read_text(encoding="utf-8"))
@@ -38,14 +40,15 @@ SIGNALS: tuple[str, ...] = tuple(_DATA["signals"])
 _MESSENGERS = ("telegram", "whatsapp", "line", "kakao", "wechat")
 _MAX_EVIDENCE = 3
 _WINDOW = 48  # characters around a trigger word that its code's patterns look at
-_TRIGGER = "?"  # marks a scan hit that only says a code's patterns are worth running
 _SCAN_LIMIT = 200_000  # lures say what they are near the top; 1 MB posts are not read whole
-_SKILLED = ("degree_required", "experience_required")
+_SKILLED = frozenset(("degree_required", "experience_required"))
 # Codes that say the post offers work; without one (or stated pay) a post is no job ad, and
 # "no employer named" or "a Korean post about Cambodia" says nothing about it.
-_JOB_CODES = ("high_pay_low_skill", "no_experience", "travel_paid", "room_and_board",
-              "urgency", "scam_job_title", "offplatform_contact", "language_target",
-              "age_limit", "document_request", "crypto_gambling")
+_JOB_CODES = frozenset((
+    "high_pay_low_skill", "no_experience", "travel_paid", "room_and_board", "urgency",
+    "scam_job_title", "offplatform_contact", "language_target", "age_limit",
+    "document_request", "crypto_gambling"))
+_AUX = COUNTERS + SIGNALS  # the codes of `Signals.aux`, in their order
 
 
 class Signals(list):
@@ -75,6 +78,7 @@ class _Trigger:
                       if not any(w in p for w in self.words)]
         self.by_word = {w: [rx for rx, p in zip(compiled, patterns, strict=True) if w in p]
                         for w in self.words}
+        self.for_word = {w: rxs + self.every for w, rxs in self.by_word.items()}
 
     def runs(self, folded: str, found: list[tuple[int, int, str]],
              ) -> list[tuple[re.Pattern[str], int, int]]:
@@ -82,20 +86,215 @@ class _Trigger:
         if not self.words:
             return [(rx, 0, len(folded)) for rx in self.every]
         out: list[tuple[re.Pattern[str], int, int]] = []
+        near = self.near.search if self.near is not None else None
+        within = self.within
+        size = len(folded)
         for start, end, word in found:
-            if self.near is not None and self.near.search(
-                    folded, max(0, start - self.within), end + self.within) is None:
+            if near is not None and near(
+                    folded, start - within if start > within else 0, end + within) is None:
                 continue
-            low, high = max(0, start - _WINDOW), min(len(folded), end + _WINDOW)
-            out.extend((rx, low, high) for rx in self.by_word.get(word, []) + self.every)
+            low = start - _WINDOW if start > _WINDOW else 0
+            high = end + _WINDOW if end + _WINDOW < size else size
+            out += [(rx, low, high) for rx in self.for_word.get(word, self.every)]
+        return out
+
+
+# How phrases match (as enrich.scan.PhraseScanner does): a space in a phrase matches any run
+# of these; a phrase that starts (ends) with a Latin letter or digit matches at a word start
+# (end) only.
+_WORD_CHARS = r"[0-9a-z\u00c0-\u024f\u1e00-\u1eff]"
+_SEPARATORS = r"[\s\-_.·,]*"
+_SEPARATOR_CHARS = " \t\n\r\f\v-_.·,"  # (no phrase starts with other space)
+_KEY = re.compile(r"[\s\-_.·,]+")
+
+
+def _word_end(forms: Iterable[str]) -> str:
+    """What PhraseScanner asks after a phrase that ends with a Latin letter or digit: no such
+    character next. It puts that test at every such end of its tries (some 800, each a
+    400-byte table once compiled, which makes the pattern too big for the processor's
+    caches); written once after the whole trie instead, for the characters such phrases
+    end with, it reads the same: the engine reaches it at the same ends, in the same
+    order, and goes back into the trie where it fails."""
+    last = sorted({form[-1] for form in forms if is_word_char(form[-1])})
+    if not last:
+        return ""
+    return f"(?!(?<=[{''.join(re.escape(char) for char in last)}]){_WORD_CHARS})"
+
+
+# What a phrase says: the codes it is evidence for, and the codes whose patterns it triggers
+# as (code, trigger word) pairs.
+_Entry = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
+_UNKNOWN: Any = object()
+_FAMILY_MAX = 80  # first characters up to which small script families share a pass
+
+
+def _by_script(forms: list[str]) -> list[list[str]]:
+    """Non-Latin phrases in groups scanned one pass each: Hangul, CJK, and the small script
+    families (Thai, Khmer, Burmese, kana) together.
+
+    One pass for all costs more: its pattern must branch on some 400 first characters at
+    every Thai or Hangul letter (most of them start a phrase), by a tree of look-behinds;
+    a pass per group branches on fewer, by plain alternatives, which the engine discards
+    at one character compare each. The passes find what one pass would as long as no
+    phrase holds, after its first character, a character that starts another group's
+    phrases (a match of one would hide a match of the other): groups are merged until so.
+    """
+    families: list[list[str]] = []
+    by_name: dict[str, list[str]] = {}
+    for form in forms:
+        name = unicodedata.name(form[0], "?").split()[0]
+        if name not in by_name:
+            by_name[name] = []
+            families.append(by_name[name])
+        by_name[name].append(form)
+    merged = True
+    while merged:  # families whose phrases overlap (Japanese: kanji and kana) go together
+        merged = False
+        for i, family in enumerate(families):
+            inner = {char for form in family for char in form[1:]} | set(_SEPARATOR_CHARS)
+            j = next((j for j, other in enumerate(families)
+                      if j != i and inner & {form[0] for form in other}), None)
+            if j is not None:
+                families[min(i, j)] += families.pop(max(i, j))
+                merged = True
+                break
+    groups: list[list[str]] = [[]]
+    for family in sorted(families, key=lambda f: len({form[0] for form in f})):
+        if len({form[0] for form in groups[0] + family}) <= _FAMILY_MAX:
+            groups[0] += family
+        else:
+            groups.append(family)
+    return [group for group in groups if group]
+
+
+_SPACE = "\x00"  # trie key of a space in a phrase (sorts first, as in enrich.scan)
+_FANOUT = 6  # enrich.scan.trie_pattern splits a node of more branches than this
+
+
+def _trie(forms: Iterable[str]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for form in forms:
+        node = root
+        for char in form:
+            node = node.setdefault(_SPACE if char == " " else char, {})
+        node[""] = True
+    return root
+
+
+def _node(node: dict[str, Any], last: str) -> str:
+    """A trie node as `enrich.scan.trie_pattern` reads it (longer phrases first, a space
+    matching any run of separators), written for few branches: plain alternatives, which
+    the engine discards at one character compare each, where trie_pattern picks among more
+    than six by a tree of look-aheads (a look-around costs as much as a dozen compares)."""
+    keyed = []
+    for char in sorted(k for k in node if k):
+        head = _SEPARATORS if char == _SPACE else re.escape(char)
+        keyed.append((char, head + _node(node[char], char)))
+    tail = [""] if "" in node else []  # (the test of a word's end comes after: _word_end)
+    if len(keyed) + len(tail) == 1:
+        return keyed[0][1] if keyed else tail[0]
+    return "(?:" + "|".join([_branches(keyed)] * bool(keyed) + tail) + ")"
+
+
+def _branches(keyed: list[tuple[str, str]]) -> str:
+    """Alternatives by first character. trie_pattern's tree tests the first half's
+    characters before trying them, so where a space branch is among more than six, it is
+    tried only before one of those characters (as zero separators): kept so, to read the
+    same."""
+    if _SPACE not in dict(keyed) or len(keyed) <= _FANOUT:
+        return "|".join(body for _, body in keyed)
+    half = len(keyed) // 2
+    left, right = keyed[:half], keyed[half:]
+    chars = "".join(re.escape(char) for char, _ in left if char != _SPACE)
+    return f"(?=[{chars}])(?:{_branches(left)})|{_branches(right)}"
+
+
+def _first_char_branch(forms: list[str]) -> str:
+    """The trie of phrases that do not start with a Latin letter, its first level written as
+    plain alternatives too: the pattern then opens with a set of literals that lets the
+    engine skip to the next possible start."""
+    root = _trie(forms)
+    return "(?:" + "|".join(re.escape(char) + _node(root[char], char)
+                            for char in sorted(root)) + ")" + _word_end(forms)
+
+
+def _latin_pattern(forms: list[str]) -> str:
+    """The trie of phrases that start with a Latin letter or digit, tried at word starts only:
+    its first character is consumed by one character set (the engine skips to the next
+    possible start), rejected at once inside a word, and picked by a tree of look-behinds at
+    it (its first level has too many branches for plain alternatives)."""
+    root = _trie(forms)
+    chars = "".join(re.escape(char) for char in sorted(root))
+    keyed = [(char, _node(root[char], char)) for char in sorted(root)]
+    return f"(?:[{chars}](?<!{_WORD_CHARS}[\\s\\S])(?:{_behind(keyed)})){_word_end(forms)}"
+
+
+def _behind(keyed: list[tuple[str, str]]) -> str:
+    """Branches picked by the character just read, halving the set at each test."""
+    if len(keyed) == 1:
+        return f"(?<={re.escape(keyed[0][0])}){keyed[0][1]}"
+    half = len(keyed) // 2
+    left, right = keyed[:half], keyed[half:]
+    chars = "".join(re.escape(char) for char, _ in left)
+    return f"(?<=[{chars}])(?:{_behind(left)})|{_behind(right)}"
+
+
+class _Scanner:
+    """Every phrase of the data file found in one pass per script family: PhraseScanner's
+    reading (same patterns, longest first, no overlaps, stop phrases consumed and dropped),
+    with what a phrase says looked up by the words as matched, which spares the usual
+    separator-stripping of each match."""
+
+    def __init__(self, phrases: Iterable[tuple[str, _Entry | None]]) -> None:
+        self.values: dict[str, _Entry | None] = {}  # phrase without separators -> entry
+        latin: list[str] = []
+        other: list[str] = []
+        for phrase, value in phrases:
+            key = " ".join(fold(str(phrase)).split())
+            if key:
+                self.values.setdefault(_KEY.sub("", key), value)
+                (latin if is_word_char(key[0]) else other).append(key)
+        # the words as a phrase is written are what a match usually is
+        self.written = {form: self.values[_KEY.sub("", form)] for form in latin + other}
+        # Latin phrases are tried only at word starts (the look-behind rejects mid-word
+        # positions at once); the others, a pass per script family (see _by_script).
+        self.finders = [re.compile(_latin_pattern(latin)).finditer] if latin else []
+        self.finders += [re.compile(_first_char_branch(forms)).finditer
+                         for forms in _by_script(other)]
+
+    def scan(self, folded: str) -> list[tuple[int, int, _Entry]]:
+        """(start, end, entry) of every phrase found, left to right, longest first."""
+        found: list[tuple[int, int, str]] = []
+        for finder in self.finders:
+            matches = [(m.start(), m.end(), m.group()) for m in finder(folded)]
+            if found and matches:
+                # the passes' phrases start with characters of different sets: no two
+                # matches share a start, so the plain tuple order is start order
+                found += matches
+                found.sort()
+            elif matches:
+                found = matches
+        out = []
+        last_end = 0
+        written = self.written
+        for start, end, words in found:
+            if start < last_end or end == start:
+                continue
+            last_end = end
+            value = written.get(words, _UNKNOWN)
+            if value is _UNKNOWN:  # separators written otherwise ("high-salary")
+                value = self.values.get(_KEY.sub("", words))
+            if value is not None:
+                out.append((start, end, value))
         return out
 
 
 _Patterns = list[tuple[str, _Trigger]]
 
 
-def _build() -> tuple[PhraseScanner, _Patterns]:
+def _build() -> tuple[_Scanner, _Patterns]:
     codes_of: dict[str, list[str]] = {}  # a phrase listed under several codes triggers each
+    triggers_of: dict[str, list[tuple[str, str]]] = {}
     patterns: _Patterns = []
     for section in ("codes", "counters", "signals"):
         for code, spec in _DATA[section].items():
@@ -109,13 +308,15 @@ def _build() -> tuple[PhraseScanner, _Patterns]:
             if spec.get("patterns"):
                 trigger = _Trigger(spec.get("trigger"), spec["patterns"])
                 patterns.append((code, trigger))
-                for word in trigger.words:  # found by the same scan, under a marked code
+                for word in trigger.words:  # found by the same scan
                     key = " ".join(word.split())
-                    codes_of.setdefault(key, []).append(f"{_TRIGGER}{code}{_TRIGGER}{word}")
-    pairs: list[tuple[str, tuple[str, ...] | None]] = [
-        (phrase, tuple(codes)) for phrase, codes in codes_of.items()]
+                    codes_of.setdefault(key, [])
+                    triggers_of.setdefault(key, []).append((code, word))
+    pairs: list[tuple[str, _Entry | None]] = [
+        (phrase, (tuple(codes), tuple(triggers_of.get(phrase, ()))))
+        for phrase, codes in codes_of.items()]
     pairs.extend((str(form), None) for form in _DATA.get("stop", ()))
-    return PhraseScanner(pairs), patterns
+    return _Scanner(pairs), patterns
 
 
 _SCANNER, _PATTERNS = _build()
@@ -150,21 +351,23 @@ def detect(
     locations = [loc for loc in locations or () if isinstance(loc, dict)]
     organizations = [o for o in organizations or () if isinstance(o, str) and o.strip()]
     hits: dict[str, list[str]] = {}
-    _age(_scan_text(text, hits), hits)
-    skilled = any(code in hits for code in _SKILLED)
+    ages = _scan_text(text, hits)
+    if ages:
+        _age(ages, hits)
+    skilled = not _SKILLED.isdisjoint(hits)
 
-    high = _high_pay(lang, salary, pay_words, locations, skilled)
+    high = _high_pay(lang, salary, pay_words, locations, skilled) if salary else None
     if high:
         hits.setdefault("high_pay_low_skill", []).insert(0, high)
     elif skilled:
         hits.pop("high_pay_low_skill", None)  # "high salary" for a qualified post is no lure
     if "experience_required" in hits:
         hits.pop("no_experience", None)
-    hotspots = _hotspots(locations, place_words)
+    hotspots = _hotspots(locations, place_words) if locations else None
     if hotspots:
         hits["destination_hotspot"] = hotspots
-    job_post = salary is not None or any(code in hits for code in _JOB_CODES)
-    target = _language_target(lang, locations) if job_post else None
+    job_post = salary is not None or not _JOB_CODES.isdisjoint(hits)
+    target = _language_target(lang, locations) if job_post and locations else None
     if target:
         hits.setdefault("language_target", []).append(target)
     _contact(entities, organizations, hits, job_post)
@@ -172,8 +375,10 @@ def detect(
     items = [{"code": code, "evidence": "; ".join(hits[code][:_MAX_EVIDENCE])}
              for code in CODES if code in hits]
     aux = [{"code": code, "evidence": "; ".join(hits[code][:_MAX_EVIDENCE])}
-           for code in COUNTERS + SIGNALS if code in hits]
-    return Signals(items, aux)
+           for code in _AUX if code in hits]
+    signals = Signals(items)
+    signals.aux = aux
+    return signals
 
 
 def public(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -192,16 +397,21 @@ def _scan_text(text: str, hits: dict[str, list[str]]) -> list[tuple[int | None, 
     ages: list[tuple[int | None, int | None, str]] = []
     folded = fold(text)
     triggered: dict[str, list[tuple[int, int, str]]] = {}
-    for start, end, codes in _SCANNER.scan(folded):
-        for code in codes:
-            if code[0] == _TRIGGER:
-                _, name, word = code.split(_TRIGGER, 2)
-                triggered.setdefault(name, []).append((start, end, word))
-            else:
-                _add(hits, code, snippet(text, start, end))
+    for start, end, (codes, triggers) in _SCANNER.scan(folded):
+        if codes:
+            words = " ".join(text[start:end].split())
+            for code in codes:
+                found = hits.setdefault(code, [])
+                if words and words not in found:
+                    found.append(words)
+        for name, word in triggers:
+            triggered.setdefault(name, []).append((start, end, word))
     for code, trigger in _PATTERNS:
+        spots = triggered.get(code)
+        if spots is None and trigger.words:
+            continue  # none of its trigger words: nothing to run
         seen: set[tuple[int, int]] = set()
-        for regex, low, high in trigger.runs(folded, triggered.get(code, [])):
+        for regex, low, high in trigger.runs(folded, spots or []):
             for match in regex.finditer(folded, low, high):
                 if match.span() in seen:
                     continue
@@ -275,13 +485,15 @@ def _contact(entities: dict[str, Any], organizations: list[str],
              hits: dict[str, list[str]], job_post: bool) -> None:
     handles = []
     for kind in _MESSENGERS:
-        values = entities.get(kind) or []
-        if isinstance(values, list):
-            handles.extend(f"{kind}: {value}" for value in values[:2] if isinstance(value, str))
-    emails = [e for e in entities.get("emails") or [] if isinstance(e, str)]
-    domains = [d.lower() for d in entities.get("domains") or [] if isinstance(d, str)]
-    own_mail = [e for e in emails if _domain(e) not in _FREE_MAIL]
-    websites = [d for d in domains if d not in _MESSENGER_DOMAINS and d not in _FREE_MAIL]
+        values = entities.get(kind)
+        if values and isinstance(values, list):
+            handles += [f"{kind}: {value}" for value in values[:2] if isinstance(value, str)]
+    emails = entities.get("emails")
+    own_mail = [e for e in emails if isinstance(e, str) and _domain(e) not in _FREE_MAIL
+                ] if emails else []
+    domains = entities.get("domains")
+    websites = [d for d in (d.lower() for d in domains if isinstance(d, str))
+                if d not in _MESSENGER_DOMAINS and d not in _FREE_MAIL] if domains else []
     mentions = hits.pop("offplatform_contact", [])
     if (handles or mentions) and not own_mail and not websites:
         hits["offplatform_contact"] = mentions + handles

@@ -12,10 +12,10 @@ The rules are data: ``enrich/data/language_scripts.yaml``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
-from collections.abc import Iterator
-from functools import lru_cache
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,9 @@ _DATA = Path(__file__).parent / "data" / "language_scripts.yaml"
 # Enough text for a stable answer; a 1 MB post costs no more than a long one.
 _MAX_CHARS = 4000
 _MODEL_CHARS = 300  # the model's cost grows with length; 300 characters settle it
+_ANSWERS_KEPT = 4096  # answers remembered (reposts are common; a model call is dear)
+_WORDS_KEPT = 100_000  # words whose cleaning is remembered (see _WordFates)
+_WORD_CHARS_KEPT = 64  # longer "words" (unspaced Thai, Chinese...) rarely recur: not kept
 
 
 def _load_rules() -> dict[str, Any]:
@@ -52,7 +55,7 @@ def _char_class(ranges: list[str]) -> str:
 
 
 _RULES = _load_rules()
-_SCRIPTS: list[tuple[str, str | None, float, int]] = []
+_SCRIPTS: list[tuple[str, str | None, float, int]] = []  # (name, lang, weight, marker)
 # For every code point, 1 + the index of its script (0: none). One array lookup marks a whole
 # text and one `bincount` counts every script: far cheaper than a regex or a `str.translate`
 # per script (a later script's range wins where two overlap).
@@ -60,6 +63,12 @@ _SCRIPT_OF = np.zeros(0x110000, dtype=np.uint8)
 for _i, (_name, _spec) in enumerate(_RULES["scripts"].items()):
     _SCRIPTS.append((_name, _spec["lang"], float(_spec["weight"]), _i + 1))
     _SCRIPT_OF[list(_code_points(_spec["ranges"]))] = _i + 1
+# Positions in _SCRIPTS of the scripts that settle the language, and of Han and kana.
+_SETTLERS = [i for i, (_, lang, _, _) in enumerate(_SCRIPTS) if lang is not None]
+_NAMES = [name for name, _, _, _ in _SCRIPTS]
+_WEIGHTS = [(marker, weight) for _, _, weight, marker in _SCRIPTS]
+_HAN = _NAMES.index("han") if "han" in _NAMES else None
+_KANA = _NAMES.index("kana") if "kana" in _NAMES else None
 _SETTLING = re.compile(
     "|".join(
         _char_class(spec["ranges"]) for spec in _RULES["scripts"].values()
@@ -87,7 +96,41 @@ _NEUTRAL = frozenset(str(w).lower() for w in _RULES["neutral_words"])
 _EDGE_PUNCT = ".,;:!?()[]{}\"'-*#|~<>"
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+
+def _word_fate(word: str) -> str:
+    """What one word of a post becomes in the text that is classified ("": dropped)."""
+    if word.isascii():
+        if _JUNK.search(word) or word.strip(_EDGE_PUNCT).lower() in _NEUTRAL:
+            return ""
+        return word
+    if _JUNK.search(word):
+        return _JUNK_RUN.sub(" ", word)  # never "": a run becomes a space
+    return word
+
+
+class _WordFates(dict[str, str]):
+    """`_word_fate` of every word seen, remembered (a dict that fills itself).
+
+    Why: the same words recur from post to post (the language's own, a recruiter's
+    boilerplate), so after a few hundred posts nearly every word is a hit and cleaning a
+    post is one `map` over its words in C, where testing each word cost more than the rest
+    of detection. Bounded: cleared when full; overlong words are worked out but not kept.
+    """
+
+    def __missing__(self, word: str) -> str:
+        fate = _word_fate(word)
+        if len(word) <= _WORD_CHARS_KEPT:
+            if len(self) >= _WORDS_KEPT:
+                self.clear()
+            self[word] = fate
+        return fate
+
+
+_WORD_FATES = _WordFates()
+# Answers by cleaned text, oldest first (evicted first when full).
+_ANSWERS: dict[str, tuple[str, float]] = {}
 
 _detector: Any = None
 _detector_lock = threading.Lock()
@@ -114,64 +157,99 @@ def _model() -> Any:
 def detect(text: str) -> tuple[str, float]:
     """Return (ISO 639-1 code or "und", confidence 0..1) for a post's text. Never raises."""
     try:
-        return _detect(clean(text))
+        cleaned = _cleaned(clean(text))
+        return (UND, 0.0) if cleaned is None else _classify(cleaned)
     except Exception:  # hostile input must not stop a crawl; "und" is an honest answer
         return UND, 0.0
 
 
-def _detect(text: str) -> tuple[str, float]:
+def detect_many(texts: Iterable[Any]) -> list[tuple[str, float]]:
+    """`detect` of each text, in order: the same answers, found faster for a batch.
+
+    The texts that only the model can settle go to it one after another, at the end: its
+    tables then stay in the CPU cache, where a call made between the other steps' work of
+    each post finds them evicted and costs about twice as much.
+    """
+    answers: list[tuple[str, float]] = []
+    for_model: dict[str, list[int]] = {}  # cleaned text -> positions waiting for its answer
+    for text in texts:
+        answer = (UND, 0.0)
+        try:
+            cleaned = _cleaned(clean(text))
+            if cleaned is not None:
+                known = _ANSWERS.get(cleaned) or _by_script(cleaned)
+                if known is None:
+                    for_model.setdefault(cleaned, []).append(len(answers))
+                else:
+                    answer = known
+                    _remember(cleaned, known)
+        except Exception:  # as in detect
+            pass
+        answers.append(answer)
+    for cleaned, positions in for_model.items():
+        try:
+            answer = _by_model(cleaned)
+            _remember(cleaned, answer)
+        except Exception:  # as in detect
+            answer = (UND, 0.0)
+        for i in positions:
+            answers[i] = answer
+    return answers
+
+
+def _cleaned(text: str) -> str | None:
+    """The words of `text` that carry language, joined by spaces; None if no letter is left."""
     if len(text) > _MAX_CHARS:
         text = text[:_MAX_CHARS]
-    if _SURROGATE.search(text):
-        text = _SURROGATE.sub(" ", text)
-    kept = []
-    keep = kept.append
-    junk = _JUNK.search
-    neutral = _NEUTRAL
-    for token in text.split():  # (names bound locally: this loop runs for every word)
-        if token.isascii():
-            if not (junk(token) or token.strip(_EDGE_PUNCT).lower() in neutral):
-                keep(token)
-        elif junk(token):
-            keep(_JUNK_RUN.sub(" ", token))
-        else:
-            keep(token)
-    cleaned = " ".join(kept)
-    if not _LETTER.search(cleaned):
-        return UND, 0.0
-    return _classify(cleaned)
+    # (no lone surrogates to replace: `clean` has made them U+FFFD)
+    cleaned = " ".join(filter(None, map(_WORD_FATES.__getitem__, text.split())))
+    return cleaned if _LETTER.search(cleaned) else None
 
 
-@lru_cache(maxsize=4096)
 def _classify(cleaned: str) -> tuple[str, float]:
-    if _SETTLING.search(cleaned):
-        settled = _by_script(cleaned)
-        if settled is not None:
-            return settled
-    return _by_model(cleaned)
+    answer = _ANSWERS.get(cleaned)
+    if answer is None:
+        answer = _by_script(cleaned) or _by_model(cleaned)
+        _remember(cleaned, answer)
+    return answer
+
+
+def _remember(cleaned: str, answer: tuple[str, float]) -> None:
+    if cleaned in _ANSWERS:
+        return
+    if len(_ANSWERS) >= _ANSWERS_KEPT:
+        with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # (another thread)
+            del _ANSWERS[next(iter(_ANSWERS))]
+    _ANSWERS[cleaned] = answer
 
 
 def _by_script(cleaned: str) -> tuple[str, float] | None:
-    codes = np.frombuffer(cleaned.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    tally = np.bincount(_SCRIPT_OF[codes], minlength=len(_SCRIPTS) + 1).tolist()
-    counts = {name: tally[marker] * weight for name, _, weight, marker in _SCRIPTS}
-    total = sum(counts.values())
+    """The language a settling script gives, with its share of the letters, or None."""
+    if not _SETTLING.search(cleaned):
+        return None
+    codes = np.frombuffer(cleaned.encode("utf-32-le"), dtype="<u4")
+    tally = np.bincount(_SCRIPT_OF.take(codes), minlength=len(_SCRIPTS) + 1).tolist()
+    counts = [tally[marker] * weight for marker, weight in _WEIGHTS]
+    total = sum(counts)
     if total <= 0:
         return None
-    han, kana = counts.get("han", 0.0), counts.get("kana", 0.0)
-    if kana and kana >= _KANA_SHARE * (han + kana):
-        counts["kana"], counts["han"] = han + kana, 0.0
-    langs = {name: lang for name, lang, _, _ in _SCRIPTS}
-    name, best = max(
-        ((n, c) for n, c in counts.items() if langs[n] is not None), key=lambda item: item[1]
-    )
+    if _HAN is not None and _KANA is not None:
+        han, kana = counts[_HAN], counts[_KANA]
+        if kana and kana >= _KANA_SHARE * (han + kana):
+            counts[_KANA], counts[_HAN] = han + kana, 0.0
+    top = _SETTLERS[0]
+    for i in _SETTLERS:  # the first of equals wins
+        if counts[i] > counts[top]:
+            top = i
+    best = counts[top]
     share = best / total
     if best <= 0 or share < _SETTLING_SHARE:
         return None
-    return langs[name] or UND, round(share, 3)
+    return _SCRIPTS[top][1] or UND, round(share, 3)
 
 
 def _by_model(cleaned: str) -> tuple[str, float]:
+    """The model's answer, weighed by the priors and, where it is unsure, by the lexicon."""
     lowered = cleaned.lower()
     raw = _model().detect(lowered[:_MODEL_CHARS], model="lite", k=5)
     mass: dict[str, float] = {}
@@ -181,8 +259,8 @@ def _by_model(cleaned: str) -> tuple[str, float]:
     best = max(mass, key=lambda c: (mass[c] * _PRIORS.get(c, _OTHER_PRIOR), c))
     confidence = mass[best]
 
-    words = set(_WORD.findall(lowered))
-    if confidence < _LEXICON_BELOW and words:
+    words: set[str] | None = None  # (read only when needed: most answers are sure)
+    if confidence < _LEXICON_BELOW and (words := set(_WORD.findall(lowered))):
         hits = {lang: len(words & vocab) for lang, vocab in _LEXICON.items()}
         top = max(hits.values())
         leaders = sorted(lang for lang, n in hits.items() if n == top)
@@ -194,6 +272,8 @@ def _by_model(cleaned: str) -> tuple[str, float]:
 
     if best in ("id", "ms"):
         # Indonesian unless words only Malaysians use say otherwise.
+        if words is None:
+            words = set(_WORD.findall(lowered))
         confidence = mass.get("id", 0.0) + mass.get("ms", 0.0) or confidence
         best = "ms" if len(words & _MS_ONLY) > len(words & _ID_ONLY) else "id"
     if confidence < _MIN_CONFIDENCE:

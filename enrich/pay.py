@@ -10,13 +10,13 @@ so, which keeps phone numbers, years and ids out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from enrich.scan import clean, fold, trie_pattern
+from enrich.scan import clean, fold
 
 _DIR = Path(__file__).with_name("data")
 _CFG = yaml.safe_load((_DIR / "pay.yaml").read_text(encoding="utf-8"))
@@ -60,19 +60,62 @@ def _latin_or_hangul_end(char: str) -> str:
 
 
 def _latin_start(char: str) -> str:
-    return "(?<![a-z])" if char.isascii() and char.isalpha() else ""
+    """After a Latin letter, that it starts a word (a look-behind at it and the one before)."""
+    return f"(?<![a-z]{char})" if char.isascii() and char.isalpha() else ""
 
 
-def _alt(tokens: Any, *, guard: bool = True, hangul: bool = False) -> str:
+def _alt(tokens: Any, *, guard: bool = True, hangul: bool = False, search: bool = False) -> str:
     """One trie-shaped regex for folded tokens, longest first; Latin-final tokens must end a
-    word (and Hangul-final ones too with `hangul`, for periods: 월 but not 월요일)."""
+    word (and Hangul-final ones too with `hangul`, for periods: 월 but not 월요일). For a
+    pattern that is searched for (`search`) rather than matched at a place."""
     end = (_latin_or_hangul_end if hangul else _latin_end) if guard else (lambda char: "")
-    return trie_pattern({fold(str(t)) for t in tokens if str(t)}, end=end)
+    return _trie({fold(str(t)) for t in tokens if str(t)}, end=end, test=not search)
 
 
 def _lead(tokens: Any) -> str:
     """Like _alt, for tokens written before a number: Latin ones must start a word."""
-    return trie_pattern({fold(str(t)) for t in tokens if str(t)}, start=_latin_start)
+    return _trie({fold(str(t)) for t in tokens if str(t)}, start=_latin_start)
+
+
+_SPACE = "\x00"  # trie key of a space in a form (it sorts first, as in enrich.scan)
+_TEST_FROM = 8  # alternatives from which a set test of their first characters goes first
+
+
+def _trie(forms: set[str], *, end: Callable[[str], str] = lambda char: "",
+          start: Callable[[str], str] = lambda char: "", test: bool = True) -> str:
+    """The forms as a trie-shaped regex that reads as `scan.trie_pattern`'s (a space matches
+    any run of space, longer forms first, `end(c)` after a form's last character c), for
+    the small sets of this module: each node's branches are plain alternatives, which the
+    engine discards at one character compare each, where trie_pattern picks among many by a
+    tree of look-arounds (faster for hundreds, slower for tens, and far slower for a pattern
+    searched for: plain alternatives give it the set of first characters to skip ahead by).
+    `start(c)` goes after a form's first character c; `test` puts a look-ahead at the
+    branches' first characters before a node of many (cheaper where most places fail).
+    """
+    root: dict[str, Any] = {}
+    for form in forms:
+        node = root
+        for char in form:
+            node = node.setdefault(_SPACE if char == " " else char, {})
+        node[""] = True
+    if not root:
+        return "(?!)"
+    return "(?:" + _node(root, "", end, start, test) + ")"
+
+
+def _node(node: dict[str, Any], last: str, end: Callable[[str], str],
+          start: Callable[[str], str], test: bool) -> str:
+    branches = []
+    for char in sorted(k for k in node if k):
+        head = r"\s*" if char == _SPACE else re.escape(char) + (start(char) if not last else "")
+        branches.append(head + _node(node[char], char, end, start, test))
+    tail = [end(last) if last and last != _SPACE else ""] if "" in node else []
+    if len(branches) + len(tail) == 1:
+        return branches[0] if branches else tail[0]
+    ahead = ""
+    if test and len(branches) >= _TEST_FROM and not tail and _SPACE not in node:
+        ahead = "(?=[" + "".join(re.escape(char) for char in sorted(node)) + "])"
+    return ahead + "(?:" + "|".join(branches + tail) + ")"
 
 
 def _build() -> dict[str, Any]:
@@ -113,8 +156,21 @@ def _build() -> dict[str, Any]:
     after_map = {_key(form): period for form, period in periods_after}
     before_map = {_key(form): period for form, period in periods_before}
     phrase_rows = _CFG.get("phrases", {}) or {}
+    # A run the money pattern reads as a bare number (nothing after it that it would read on:
+    # a unit, a currency, a range, "/" and a currency), with the space it takes after it; or
+    # a numeral it does not read at all (이, 사, 一 with no unit after them: 이력서, 사람).
+    # Possessive, so that a number followed by a unit is not read as a shorter bare one.
+    goes_on = rf"\s*(?:{cjk_unit}|{_alt(latin)}|{post}|{seps}|/\s*{pre})"
+    bare = (rf"(?P<bare>(?<![\d])\d++(?:[.,]\d+)*+)(?!{goes_on})\s?"
+            rf"|{cjk_num}(?!\s?{cjk_unit})")
+    # (only sound if a number or numeral cannot begin a currency, multiplier or unit)
+    starts = {fold(str(t))[:1] for t in [*before_cur, *pre_mult, *big, *small]}
+    sound = not any(c.isdecimal() or c.isspace() or c in _CJK_DIGITS or c in ".,"
+                    for c in starts)
     return {
         "money": re.compile(pattern),
+        "leads": frozenset(f[-1:] for f in [*before_cur, *pre_mult] if f) - {""},
+        "bare": re.compile(bare) if sound else None,
         "before_number": re.compile(
             r"\s?" + (rf"(?:{rev_pm}\s?)?" if rev_pm else "") + rf"{rev_pre}(?![a-z])"),
         "token": re.compile(rf"(?P<n>\d+(?:[.,]\d+)*)|(?P<d>{cjk_num})|(?P<u>{cjk_unit})"),
@@ -131,13 +187,14 @@ def _build() -> dict[str, Any]:
                                    + _alt((f for f, _ in periods_after), hangul=True) + ")"),
         "after_map": after_map,
         "period_before": re.compile(
-            "(?P<p>" + _alt((f for f, _ in periods_before), guard=False) + ")"),
+            "(?P<p>" + _alt((f for f, _ in periods_before), guard=False, search=True) + ")"),
         "before_map": before_map,
-        "keyword": re.compile(_alt(_CFG["keywords"], guard=False)),
+        "keyword": re.compile(_alt(_CFG["keywords"], guard=False, search=True)),
         "pay_word": re.compile(_alt([*_CFG["keywords"], *(f for f, _ in periods_before)],
-                                    guard=False)),
+                                    guard=False, search=True)),
         "phrases": {_key(fold(k)): v for k, v in phrase_rows.items()},
-        "phrase_rx": re.compile(_alt(phrase_rows, guard=False)) if phrase_rows else None,
+        "phrase_rx": re.compile(_alt(phrase_rows, guard=False, search=True)
+                                ) if phrase_rows else None,
     }
 
 
@@ -156,6 +213,9 @@ _SEARCH_LIMIT = 200_000  # pay is stated near the top; a 1 MB post is not read t
 _CORE = re.compile(r"[\d一二两兩三四五六七八九十万萬만억億千천백百일이삼사오육칠팔구]+")
 _PLAIN = re.compile(r"[\d.,\s]*")
 _PREFIX_CHARS = 16  # the longest currency written before an amount, with its spaces
+_BARE = _P["bare"].match if _P["bare"] is not None else None
+_BARE_RANK = 1 + 2 + 1  # the best rank of an amount with no currency: a period and a pay word
+_PAY_WORD = _P["pay_word"].search
 
 
 def parse(text: str, lang: str | None = None, country: str | None = None) -> dict[str, Any] | None:
@@ -192,13 +252,15 @@ def _parse(text: str, lang: str | None, country: str | None) -> tuple[dict[str, 
         return None
     folded = fold(text)
     best: tuple[int, int, dict[str, Any], str] | None = None
-    for match in _money(folded):
-        candidate = _candidate(match, folded, text, lang, country)
+    floor = [0]  # the best rank so far, which `_money` reads too
+    for match in _money(folded, floor):
+        candidate = _candidate(match, folded, text, lang, country, floor[0])
         if candidate is None:
             continue
         rank, salary = candidate
         if best is None or rank > best[0]:
             best = (rank, match.start(), salary, " ".join(text[match.start():match.end()].split()))
+            floor[0] = rank
             if rank >= 6:
                 break
     if best is None and _P["phrase_rx"] is not None:
@@ -213,28 +275,45 @@ def _parse(text: str, lang: str | None, country: str | None) -> tuple[dict[str, 
     return (best[2], best[3]) if best else None
 
 
-def _money(folded: str) -> Iterator[re.Match[str]]:
+def _money(folded: str, floor: list[int]) -> Iterator[re.Match[str]]:
     """Amounts with their currency and range, found from the numbers outwards.
 
     The full pattern has optional parts before the number (a currency sign or code), so
     running it over the whole text would try every position; instead each run of digits or
     CJK numerals is found first, the currency written just before it is read backwards, and
-    the full pattern is matched once from there.
+    the full pattern is matched once from there. Most runs are bare numbers (dates, phone
+    numbers, counts) or Korean words that merely contain a numeral; `_bare` passes over
+    them with one cheap match. `floor[0]` is the best rank found so far: once a bare number
+    cannot beat it, it is passed over without looking for a pay word before it.
     """
     money = _P["money"].match
     before = _P["before_number"].match
+    leads = _P["leads"]
     size = len(folded)
     done = 0
     for hit in _CORE.finditer(folded):
         start = hit.start()
         if start < done:
             continue
-        window = folded[max(done, start - _PREFIX_CHARS):start][::-1]
-        lead = before(window)
-        begin = start - lead.end() if lead else start
-        match = money(folded, begin, min(size, start + 200))
+        stop = min(size, start + 200)
+        # a currency or multiplier written before the number ends in one of `leads`, just
+        # before it or before one space; if so, it is read backwards from the number
+        char = folded[start - 1] if start else ""
+        if char.isspace():
+            char = folded[start - 2] if start > 1 else ""
+        lead = before(folded[max(done, start - _PREFIX_CHARS):start][::-1]) if (
+            char in leads) else None
+        if lead:
+            begin = start - lead.end()
+        else:
+            begin = start
+            end = _bare(folded, start, stop, floor[0] >= _BARE_RANK)
+            if end is not None:
+                done = max(end, hit.end())
+                continue
+        match = money(folded, begin, stop)
         if match is None and begin != start:
-            match = money(folded, start, min(size, start + 200))
+            match = money(folded, start, stop)
         if match is None or match.end() <= start:
             done = hit.end()
             continue
@@ -242,8 +321,39 @@ def _money(folded: str) -> Iterator[re.Match[str]]:
         yield match
 
 
+def _bare(folded: str, start: int, stop: int, outranked: bool = False) -> int | None:
+    """For a run with no currency written before it: where the money pattern's reading of it
+    ends, when that reading is certainly no pay (`start` when it reads nothing), else None.
+
+    A bare number is no pay unless a pay word comes shortly before it, and never just after
+    "+", "#" or "@" (a phone number, an id, a handle): the tests `_candidate` makes first.
+    With `outranked`, a better amount than a bare number can be was found: it is no use.
+    Some bare numbers are never pay (`_never_pay`).
+    """
+    if _BARE is None:
+        return None
+    found = _BARE(folded, start, stop)
+    if found is None:
+        return None
+    number_end = found.end("bare")
+    if number_end < 0:
+        return start  # a numeral with no unit: not read at all
+    if outranked or (start and folded[start - 1] in "+#@") or _never_pay(
+            folded[start:number_end]) or _PAY_WORD(folded, max(0, start - 20), start) is None:
+        return found.end()
+    return None
+
+
+def _never_pay(number: str) -> bool:
+    """A bare number `_candidate` drops even after a pay word: a year, or seven digits or
+    more with no separator (a phone number or an id)."""
+    return (len(number) >= 7 and number.isdigit()) or _YEAR.fullmatch(number) is not None
+
+
 def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
-               country: str | None) -> tuple[int, dict[str, Any]] | None:
+               country: str | None, beat: int = 0) -> tuple[int, dict[str, Any]] | None:
+    """(rank, salary) of one amount, or None if it is no pay or ranks no higher than `beat`
+    (the best so far: what cannot beat it is not read further)."""
     start, end = match.span()
     pre, a1, c1, pre2, a2, c2, pre3, a3, c3, pre_mult = match.group(*_GROUPS)
     a2 = a2 or a3
@@ -263,8 +373,12 @@ def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
             explicit = table.get(_key(form))
             if explicit:
                 break
+    if (3 if explicit else 1) + 2 + 1 <= beat:
+        return None  # even with a period and a pay word it would rank no higher
     period, said_before = _period(folded[max(0, start - 14):start], folded[end:end + 16])
     keyword = _keyword_before(folded, start)
+    if (3 if explicit else 1) + (2 if period else 0) + (1 if keyword else 0) <= beat:
+        return None
     low_value, low_unit = _amount(a1)
     if low_value is None:
         return None
@@ -343,8 +457,22 @@ def _scale(unit: str) -> float:
     return value
 
 
+_AMOUNTS: dict[str, tuple[float | None, str | None]] = {}
+_AMOUNTS_MAX = 4096  # amounts remembered (the same few recur: 3,000, 500만, 2万)
+
+
 def _amount(raw: str) -> tuple[float | None, str | None]:
     """Value of one amount ("1,500", "1억5천만", "三万", "25 juta") and its last unit."""
+    found = _AMOUNTS.get(raw)
+    if found is None:
+        found = _read_amount(raw)
+        if len(_AMOUNTS) >= _AMOUNTS_MAX:
+            _AMOUNTS.clear()
+        _AMOUNTS[raw] = found
+    return found
+
+
+def _read_amount(raw: str) -> tuple[float | None, str | None]:
     raw = raw.strip()
     latin = _P["latin_unit"].search(raw)
     if latin:

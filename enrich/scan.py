@@ -119,8 +119,10 @@ def is_word_char(char: str) -> bool:
 
 
 _WORD_CHARS = r"[0-9a-z\u00c0-\u024f\u1e00-\u1eff]"
+_NOT_WORD_CHARS = r"[^0-9a-z\u00c0-\u024f\u1e00-\u1eff]"
 _WORD_END = r"(?![0-9a-z\u00c0-\u024f\u1e00-\u1eff])"
 _FANOUT = 6  # at most this many alternatives tried one after another (see _split)
+_GROUP = 16  # first characters told apart by their second (see _others_pattern)
 _SPACE = "\x00"  # trie key for a space inside a phrase
 _SEPARATORS = r"[\s\-_.·,]*"  # what a space inside a phrase matches in a text
 
@@ -143,14 +145,7 @@ def trie_pattern(
     tested after the first character where it can be, so that the pattern still opens with a
     character set and the engine skips hopeless positions without entering the pattern.
     """
-    root: dict[str, Any] = {}
-    for form in forms:
-        if not form:
-            continue
-        node = root
-        for char in form:
-            node = node.setdefault(_SPACE if char == " " else char, {})
-        node[""] = True
+    root = _trie(forms)
     if not root:
         return "(?!)"
     lead = f"(?<!{not_after})" if not_after else ""
@@ -164,6 +159,19 @@ def trie_pattern(
         behind = f"(?<!{not_after}[\\s\\S])" if not_after else ""
         return f"(?:[{chars}]{behind}(?:{_split(keyed, behind=True)}))"
     return lead + "(?:" + _trie_regex(root, "", space, end, start) + ")"
+
+
+def _trie(forms: Iterable[str]) -> dict[str, Any]:
+    """The forms as nested dicts by character ("" marks an end, _SPACE a space)."""
+    root: dict[str, Any] = {}
+    for form in forms:
+        if not form:
+            continue
+        node = root
+        for char in form:
+            node = node.setdefault(_SPACE if char == " " else char, {})
+        node[""] = True
+    return root
 
 
 def _split(branches: list[tuple[str, str]], behind: bool = False) -> str:
@@ -184,18 +192,49 @@ def _split(branches: list[tuple[str, str]], behind: bool = False) -> str:
     return f"{test}(?:{_split(left, behind)})|{_split(right, behind)}"
 
 
+def _flat(branches: list[tuple[str, str]]) -> str:
+    """Alternatives keyed by first character, one after another, matching as `_split` does.
+
+    The engine skips an alternative that opens with a character other than the text's for
+    the cost of one comparison, far less than one of `_split`'s look-aheads, so for the
+    patterns of PhraseScanner (a first character already in hand) a flat list is quicker.
+    One difference must be kept: under `_split` a space branch (which can match nothing)
+    is tried only where the look-aheads of the halves holding it let it be.
+    """
+    return "|".join(body for _, body in _guard_space(branches))
+
+
+def _guard_space(branches: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The branches, the space branch (first, if any) with `_split`'s look-ahead before it."""
+    if len(branches) > _FANOUT and branches[0][0] == _SPACE:
+        group = branches
+        while len(group) > _FANOUT:  # the look-aheads of `_split` that guard its first branch
+            group = group[:len(group) // 2]
+        chars = "".join(re.escape(char) for char, _ in group if char != _SPACE)
+        branches = [(_SPACE, f"(?=[{chars}]){branches[0][1]}"), *branches[1:]]
+    return branches
+
+
 def _trie_regex(node: dict[str, Any], last: str, space: str, end: Callable[[str], str],
-                start: Callable[[str], str]) -> str:
+                start: Callable[[str], str], flat: bool = False) -> str:
+    keyed = _keyed(node, last, space, end, start, flat)
+    tail = [end(last) if last and last != _SPACE else ""] if "" in node else []
+    if len(keyed) + len(tail) == 1:
+        return (keyed[0][1] if keyed else tail[0])
+    body = (_flat(keyed) if flat else _split(keyed)) if keyed else ""
+    return "(?:" + "|".join([body] * bool(keyed) + tail) + ")"
+
+
+def _keyed(node: dict[str, Any], last: str, space: str, end: Callable[[str], str],
+           start: Callable[[str], str], flat: bool) -> list[tuple[str, str]]:
+    """(character, pattern from it on) of each branch out of a trie node, in trie order."""
     keyed = []
     for char in sorted(k for k in node if k):
         head = space if char == _SPACE else re.escape(char)
         lead = start(char) if not last and char != _SPACE else ""
-        keyed.append((char, lead + head + _trie_regex(node[char], char, space, end, start)))
-    tail = [end(last) if last and last != _SPACE else ""] if "" in node else []
-    if len(keyed) + len(tail) == 1:
-        return (keyed[0][1] if keyed else tail[0])
-    body = _split(keyed) if keyed else ""
-    return "(?:" + "|".join([body] * bool(keyed) + tail) + ")"
+        keyed.append((char, lead + head + _trie_regex(node[char], char, space, end, start,
+                                                      flat)))
+    return keyed
 
 
 def _phrase_end(char: str) -> str:
@@ -223,14 +262,13 @@ class PhraseScanner:
                 continue
             self.values.setdefault(self._spaces.sub("", key), value)
             (latin if is_word_char(key[0]) else other).append(key)
-        # Two passes: phrases that start with a Latin letter or digit are tried only at word
-        # starts (the look-behind rejects mid-word positions at once); the others carry a
-        # first-character set that lets the regex engine skip Latin text without trying them.
-        self._regexes = []
-        for forms, not_after in ((latin, _WORD_CHARS), (other, "")):
-            if forms:
-                self._regexes.append(re.compile(trie_pattern(
-                    forms, space=_SEPARATORS, end=_phrase_end, not_after=not_after)))
+        # Two passes. Phrases that start with a Latin letter or digit can only start a word:
+        # that pass steps from word to word inside the engine (tries the phrases at a word's
+        # start, else skips the word whole) rather than being entered at every letter. The
+        # others are entered only at a character that starts one of them (the pattern opens
+        # with alternatives that each open with a character, which the engine skips to).
+        self._words = re.compile(_word_start_pattern(latin)) if latin else None
+        self._others = re.compile(_others_pattern(other)) if other else None
 
     def key(self, folded: str) -> str:
         """The form under which a folded phrase is looked up (separators removed)."""
@@ -239,12 +277,20 @@ class PhraseScanner:
     def scan(self, folded: str) -> list[tuple[int, int, Any]]:
         """(start, end, value) of every phrase found, left to right, longest first."""
         found = []
-        for regex in self._regexes:
-            found.extend((m.start(), m.end(), m.group()) for m in regex.finditer(folded))
+        if self._words is not None:  # (the last match of this pattern is the text's end)
+            for match in self._words.finditer(folded):
+                start, end = match.span(1)
+                if start >= 0:
+                    found.append((start, end, match.group(1)))
+        if self._others is not None:
+            if found:
+                found.extend((m.start(), m.end(), m.group()) for m in self._others.finditer(
+                    folded))
+                found.sort(key=lambda hit: (hit[0], -hit[1]))
+            else:
+                found = [(m.start(), m.end(), m.group()) for m in self._others.finditer(folded)]
         if not found:
             return found
-        if len(self._regexes) > 1:
-            found.sort(key=lambda hit: (hit[0], -hit[1]))
         key = self._spaces.sub
         values = self.values
         out = []
@@ -253,10 +299,83 @@ class PhraseScanner:
             if start < last_end or end == start:
                 continue
             last_end = end
-            value = values.get(key("", words))
+            value = values.get(words)  # (a phrase written without separators is its own key)
+            if value is None:
+                value = values.get(key("", words))
             if value is not None:
                 out.append((start, end, value))
         return out
+
+
+def _flat_pattern(forms: list[str]) -> str:
+    """`trie_pattern(forms, space=_SEPARATORS, end=_phrase_end)` with flat alternatives."""
+    return _trie_regex(_trie(forms), "", _SEPARATORS, _phrase_end, lambda char: "", flat=True)
+
+
+def _others_pattern(forms: list[str]) -> str:
+    """`_flat_pattern(forms)` for forms that do not start a Latin word, found faster.
+
+    Such forms (Thai, Khmer, Chinese, Korean...) can start anywhere, and those of this
+    domain have a few hundred first characters, common ones among them: the flat pattern's
+    engine, entered at each, reads through all its alternatives before giving up. Here the
+    first character is taken by one set, a few look-behinds narrow it to a group of
+    _GROUP, and that group's alternatives are keyed by the second character, which mostly
+    ends the try at once; the first is checked (looking back) only where the second fits.
+    Alternatives keep the trie's order for each first character: the space branch, the
+    characters, then the end of a one-character form.
+    """
+    root = _trie(forms)
+    firsts = sorted(root)  # (forms are stripped: no space and no end at the root)
+    groups = [firsts[i:i + _GROUP] for i in range(0, len(firsts), _GROUP)]
+    keyed = [(group[0], _second_char_pattern(root, group)) for group in groups]
+    chars = "".join(re.escape(char) for char in firsts)
+    return f"(?:[{chars}](?:{_groups_behind(keyed, groups)}))"
+
+
+def _groups_behind(keyed: list[tuple[str, str]], groups: list[list[str]]) -> str:
+    """The pattern of the group of the character just read, by halving look-behinds."""
+    if len(keyed) == 1:
+        return keyed[0][1]
+    half = len(keyed) // 2
+    chars = "".join(re.escape(char) for group in groups[:half] for char in group)
+    return (f"(?<=[{chars}])(?:{_groups_behind(keyed[:half], groups[:half])})"
+            f"|{_groups_behind(keyed[half:], groups[half:])}")
+
+
+def _second_char_pattern(root: dict[str, Any], group: list[str]) -> str:
+    """Alternatives for forms starting with a character of `group`, keyed by the second."""
+    spaces, tails = [], []
+    by_second: dict[str, list[str]] = {}
+    for first in group:
+        behind = f"(?<={re.escape(first)})"
+        node = root[first]
+        for char, body in _guard_space(_keyed(node, first, _SEPARATORS, _phrase_end,
+                                              lambda char: "", True)):
+            if char == _SPACE:
+                spaces.append(behind + body)
+            else:  # body opens with the second character; look back at both
+                second = re.escape(char)
+                by_second.setdefault(char, []).append(
+                    f"(?<={re.escape(first)}{second}){body[len(second):]}")
+        if "" in node:
+            tails.append(behind + _phrase_end(first))
+    seconds = [re.escape(char) + "(?:" + "|".join(bodies) + ")"
+               for char, bodies in sorted(by_second.items())]
+    return "|".join(spaces + seconds + tails)
+
+
+def _word_start_pattern(forms: list[str]) -> str:
+    """A pattern whose matches hold, as group 1, the phrases found at word starts.
+
+    Each match runs from where the last one ended: past the words at whose start no phrase
+    matches (each tried once, then skipped whole) to the next phrase, which is what the
+    look-behind `(?<!word character)` before the phrases would find, for a fraction of the
+    cost. Where no phrase is left the match ends at the end of the text (group 1 unset), so
+    no search is ever retried from a later position.
+    """
+    phrases = _flat_pattern(forms)
+    word, gap = _WORD_CHARS, _NOT_WORD_CHARS
+    return f"{gap}*+(?:(?!{phrases}){word}++{gap}*+)*+(?:({phrases})|\\Z)"
 
 
 def snippet(text: str, start: int, end: int) -> str:

@@ -471,3 +471,67 @@ def test_random_junk_never_raises():
         junk = "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(0, 120)))
         found = extract(junk, country=rnd.choice([None, "KH", "KR", "ZZ"]), lang="ko")
         assert set(found) == set(KINDS)
+
+
+# --- reading by line, and remembering (enrich/contacts.py keeps per-line scans) ---------
+
+@pytest.mark.parametrize(
+    ("country", "e164"),
+    [("Thailand", ["+66812345678"]), ("Indonesia", ["+62812345678"]),
+     ("Vietnam", ["+84812345678"]), ("Myanmar", ["+95812345678"]), ("Korea", [])],
+)
+def test_a_remembered_line_is_still_read_in_its_neighbours_context(country, e164):
+    # The same number line, after lines naming different countries: reading it once must
+    # not decide how it reads after another line (each text is read twice, too).
+    for _ in range(2):
+        assert extract(f"{country}\n081 234 5678")["phones"] == e164
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "found"),
+    [
+        ("WhatsApp:\n081 234 5678", "whatsapp", ["+66812345678"]),
+        ("Line ID\nabc_123", "line", ["abc_123"]),
+        ("Telegram\n@kh_jobs_hr", "telegram", ["kh_jobs_hr"]),
+        ("write to hr.team\n[at] jobs-kh.com", "emails", ["hr.team@jobs-kh.com"]),
+        # a Kelvin sign lowers into "k": such a text is read whole, as before
+        ("\u212aakao: abc123 kakao", "kakao", ["abc123"]),
+        ("İletişim tg: @istanbul_hr", "telegram", ["istanbul_hr"]),
+    ],
+)
+def test_contacts_across_a_line_break(text, kind, found):
+    assert extract(text, country="TH")[kind] == found
+
+
+def test_results_do_not_share_what_is_remembered():
+    text = "USDT TRC20: TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+    extract(text)["wallets"][0]["chain"] = "changed by a caller"
+    assert extract(text)["wallets"] == [
+        {"chain": "tron", "address": "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"}]
+
+
+def test_fast_scans_find_what_plain_finditer_finds():
+    # Links, bare domains and e-mails are read only around their anchors ("://", ".com/",
+    # "@", "[at]"), and numbers from spans found line by line: the same matches as a plain
+    # `finditer` over the whole text.
+    from enrich import contacts as c
+
+    rnd = random.Random(7)
+    pieces = ["a", "B", "x", "1", "7", ".", "-", "/", ":", "@", "_", " ", "\n", "(", ")", "[",
+              "at", "AT", "dot", "www.", "WwW.", "https://", "tg://", "ſ", "İ", "ı", ".com",
+              "/x", "%", "+", "hr", "t.me", "a" * 70, " [at] ", " (dot) ", "012 345 678",
+              "+855 ", "가"]
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randrange(1, 30)))
+
+        def spans(matches):
+            return [(m.span(), m.groups()) for m in matches]
+
+        assert spans(c._runs_finditer(c._URL, text, c._URL_ANCHOR, c._URL_RUN)) == spans(
+            c._URL.finditer(text))
+        assert spans(c._runs_finditer(c._BARE_DOMAIN, text, c._DOT_WORD, c._HOST_RUN,
+                                      slack=2)) == spans(c._BARE_DOMAIN.finditer(text))
+        assert spans(c._email_finditer(text)) == spans(c._EMAIL.finditer(text))
+        reading = c._Extraction(text, (), None, None)
+        if reading.numbers is not None:
+            assert list(reading.numbers) == [m.span() for m in c._PHONE.finditer(reading.text)]

@@ -129,3 +129,27 @@ def test_a_batch_gets_the_signatures_and_clusters_of_one_post_at_a_time() -> Non
     # a batch that also names one new post twice: the second time it keeps its first cluster
     posts = [(f"p{i}", text) for i, text in enumerate(texts)] + [("p1", SAME_TEMPLATE[0])]
     assert Clusterer().assign_many(posts) == [*expected, expected[1]]
+
+
+def test_batches_cluster_as_posts_one_at_a_time() -> None:
+    """assign_many matches a batch against earlier posts all at once, then against its own
+    earlier posts: near-duplicates across and within batches end as one at a time would."""
+    rng = random.Random(11)
+    bases = [*REPOSTS[:1], *SAME_TEMPLATE, "캄보디아 고수익 알바 숙소 제공 항공권 지원 텔레 문의",
+             "Lowongan kerja di Kamboja, gaji besar, tiket pesawat dan mess gratis"]
+    posts = []
+    for _ in range(400):
+        text = rng.choice(bases)
+        for _edit in range(rng.randint(0, 6)):  # light edits, some heavy enough to start a variant
+            at = rng.randrange(len(text))
+            text = text[:at] + rng.choice(["", "x", "99", " new ", "!"]) + text[at + 3:]
+        posts.append((f"p{rng.randrange(350)}", text))  # some ids come again
+    alone = Clusterer()
+    expected = [alone.assign(doc_id, text) for doc_id, text in posts]
+    batched, got, at = Clusterer(), [], 0
+    while at < len(posts):
+        size = rng.choice([1, 2, 7, 64])
+        got.extend(batched.assign_many(posts[at:at + size]))
+        at += size
+    assert got == expected
+    assert batched.state() == alone.state()

@@ -232,3 +232,35 @@ def test_bad_input_never_raises(bad) -> None:
     scored = risk.score(found, locations=[{}, None])
     assert 0 <= scored["score"] <= 100 and scored["level"] in ("low", "medium", "high")
     assert risk.score([None, {"code": 5}, {"code": "nope"}])["score"] == 0
+
+
+def test_phrase_scan_reads_as_the_shared_phrase_scanner() -> None:
+    """indicators.py scans with its own patterns (a pass per script family, plain
+    alternatives); they must find exactly what enrich.scan.PhraseScanner finds, including
+    where a phrase's space branch is tried only before some characters."""
+    from enrich.scan import PhraseScanner, fold
+
+    ours = indicators._SCANNER
+    shared = PhraseScanner(list(ours.written.items()))
+    rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
+    forms = sorted(ours.written)
+    soups = [" ".join(forms[i::97][:12]) for i in range(97)]  # phrases run together
+    soups += ["-".join(forms[i::89][:12]) for i in range(89)]
+    soups += ["bi lua, bilua, bi  lua", "high-salary highsalary high  salary", "텔레비전 텔레그램"]
+    for text in [row["text"] for row in rows] + soups:
+        folded = fold(text)
+        assert [(s, e, id(v)) for s, e, v in ours.scan(folded)] == [
+            (s, e, id(v)) for s, e, v in shared.scan(folded)], text
+
+
+def test_reasons_quote_the_evidence_the_same_every_time() -> None:
+    long = "word " * 40
+    signals = [{"code": "urgency", "evidence": "  급구!\n 즉시   출국 "},
+               {"code": "travel_paid", "evidence": long}, {"code": "room_and_board",
+                                                           "evidence": "   "}]
+    first = risk.score(signals)
+    assert first == risk.score(signals)
+    assert "Urgent hiring or immediate departure: “급구! 즉시 출국”" in first["reasons"]
+    quoted = next(r for r in first["reasons"] if r.startswith("Flights"))
+    assert quoted.endswith("…”") and len(quoted.split("“")[1]) == 81
+    assert "Accommodation and meals provided" in first["reasons"]

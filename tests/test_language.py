@@ -90,7 +90,8 @@ def test_nothing_to_go_on_is_und(text):
 def test_same_answer_every_time():
     rows = _eval_rows()
     first = [detect(r["text"]) for r in rows]
-    language._classify.cache_clear()
+    language._ANSWERS.clear()
+    language._WORD_FATES.clear()
     second = [detect(r["text"]) for r in reversed(rows)]
     assert first == list(reversed(second))
 
@@ -144,3 +145,14 @@ def test_random_junk_never_raises():
 
 def test_long_korean_text_is_korean():
     assert detect("캄보디아 고수익 알바 " * 250_000)[0] == "ko"
+
+
+def test_a_batch_gets_the_answers_of_one_text_at_a_time():
+    texts = [r["text"] for r in _eval_rows()]
+    texts += [texts[0], texts[5], "", None, "+855 96 123 4567", "\ud800 캄보디아 고수익 알바",
+              12345]
+    expected = [detect(t) for t in texts]
+    language._ANSWERS.clear()
+    language._WORD_FATES.clear()
+    assert language.detect_many(texts) == expected
+    assert language.detect_many(texts) == expected  # answers remembered

@@ -107,3 +107,35 @@ def test_evidence_quotes_the_pay_as_written() -> None:
 def test_bad_input_never_raises(bad) -> None:
     result = pay.parse(bad)
     assert result is None or set(result) == {"min", "max", "currency", "period", "usd_month"}
+
+
+# Most numbers in a post are bare (phone numbers, dates, counts) or Korean words that contain
+# a numeral; pay.py passes over those without its full pattern. These pin that it reads the
+# same as the full pattern would.
+@pytest.mark.parametrize(("text", "lang", "country", "expected"), [
+    ("이력서 보내주세요. 사무실 이전, 구인 중", "ko", None, None),
+    ("salary 5一", "zh", None, None),
+    ("월급 3,000달러. 문의 010-1234-5678, 2024년 5월", "ko", None, (3_000, "USD", "3,000달러")),
+    ("$3,000/month. Call 012 345 678, salary 500", "en", None, (3_000, "USD", "$3,000")),
+    ("Contact 012345678, salary 1500", "en", "KH", (1_500, "USD", "1500")),
+    ("#500 salary 500", "en", "KH", (500, "USD", "500")),
+    ("급여 300 / 월", "ko", None, (3_000_000, "KRW", "300")),
+    ("salary 3000/month", "en", None, (3_000, "USD", "3000")),
+    ("월 800 보장 이후 1500", "ko", None, (8_000_000, "KRW", "800")),
+    ("급여 이백만원", "ko", None, (2_000_000, "KRW", "이백만원")),
+    ("salary 2-3k", "en", None, (2_000, "USD", "2-3k")),
+])
+def test_bare_numbers_and_numerals_read_as_the_full_pattern_reads_them(
+        text: str, lang: str, country: str | None, expected: tuple | None) -> None:
+    found = pay.parse_with_evidence(text, lang=lang, country=country)
+    if expected is None:
+        assert found is None
+    else:
+        salary, words = found
+        assert (salary["min"], salary["currency"], words) == expected
+
+
+def test_amounts_are_remembered_without_changing_them() -> None:
+    first = pay.parse("월급 1억5천만원", lang="ko")
+    assert first == pay.parse("월급 1억5천만원", lang="ko")
+    assert first["min"] == 150_000_000

@@ -93,3 +93,37 @@ def test_bad_input_returns_a_list(bad) -> None:
     assert isinstance(found, list)
     if bad and isinstance(bad, str) and "Bavet" in bad:
         assert names(bad) == ["Bavet"]
+
+
+def test_scanner_finds_what_one_trie_pattern_per_script_family_finds() -> None:
+    """PhraseScanner's passes (word to word for Latin phrases, second-character keyed for the
+    others) must find exactly what the plain trie patterns with a word-start look-behind do."""
+    import re
+
+    from enrich.scan import _SEPARATORS, _WORD_CHARS, _phrase_end, fold, is_word_char, trie_pattern
+
+    scanner = places._SCANNER
+    forms = sorted({" ".join(fold(str(k)).split()) for k in scanner.values} | {
+        " ".join(fold(str(p)).split()) for p in ["Phnom Penh", "Sihanouk Ville", "Ba Vet City",
+                                                  "สปป ลาว", "KK 园区"]})
+    latin = [f for f in forms if f and is_word_char(f[0])]
+    other = [f for f in forms if f and not is_word_char(f[0])]
+    reference = [re.compile(trie_pattern(latin, space=_SEPARATORS, end=_phrase_end,
+                                         not_after=_WORD_CHARS)),
+                 re.compile(trie_pattern(other, space=_SEPARATORS, end=_phrase_end))]
+    soups = [" ".join(forms[i::41][:15]) for i in range(41)]
+    soups += ["".join(forms[i::37][:15]) for i in range(37)]
+    soups += ["-".join(forms[i::31][:15]) for i in range(31)]
+    soups += ["xbavet bavetx bavet. phnom-penh phnompenh, 西港xx 시아누크빌에서 ไทยbavet"]
+    for text in soups:
+        folded = fold(text)
+        spans = sorted(((m.start(), m.end()) for r in reference for m in r.finditer(folded)),
+                       key=lambda span: (span[0], -span[1]))
+        kept, last = [], 0
+        for start, end in spans:
+            if start >= last and end > start:
+                kept.append((start, end))
+                last = end
+        assert [(s, e) for s, e, _ in scanner.scan(folded)] == [
+            (s, e) for s, e in kept if scanner.values.get(scanner.key(folded[s:e])) is not None
+        ], text
