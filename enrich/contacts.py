@@ -35,7 +35,7 @@ import tldextract
 import yaml
 
 from enrich.contacts_wallets import find_wallets
-from enrich.scan import clean
+from enrich.scan import clean, trie_alternatives
 from lurewatch.charclass import char_class
 
 logger = logging.getLogger(__name__)
@@ -104,25 +104,6 @@ def _fold(text: str) -> str:
     return _NEEDS_FOLD.sub(_fold_run, text)
 
 
-def _trie(words: Iterable[str], lower: bool = True) -> str:
-    """One regex branch per shared prefix, longest first: a scan costs one try per position."""
-    root: dict[str, dict] = {}
-    for word in words:
-        node = root
-        for char in word.lower() if lower else word:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def emit(node: dict[str, dict]) -> str:
-        branches = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return emit(root)
-
-
 def _words_regex(words: Iterable[str]) -> str:
     """Whole-word match for ASCII words ("tg" not inside "stg"), anywhere for the others."""
     words = {w.strip().lower() for w in words if w and w.strip()}
@@ -130,9 +111,10 @@ def _words_regex(words: Iterable[str]) -> str:
     other = [w for w in words if not w.isascii()]
     parts = []
     if ascii_words:
-        parts.append(rf"(?<![A-Za-z0-9_])(?:{_trie(ascii_words)})(?![A-Za-z])")
+        trie = trie_alternatives(ascii_words, space=" ")  # (a space in a word is a space)
+        parts.append(rf"(?<![A-Za-z0-9_]){trie}(?![A-Za-z])")
     if other:
-        parts.append(_trie(other))
+        parts.append(trie_alternatives(other, space=" "))
     return "|".join(parts) or "(?!)"
 
 
@@ -190,7 +172,7 @@ class _Phrases:
             )
             for run, phrases in self.by_run_bytes.items()
         }
-        self.other = re.compile(_trie(other, lower=False)) if other else None
+        self.other = re.compile(trie_alternatives(other, space=" ")) if other else None
         # Whether one of those could match ASCII text (none starts with an ASCII character).
         self.other_in_ascii = any(word[:1].isascii() for word in other)
 

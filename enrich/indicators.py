@@ -1,10 +1,9 @@
 """Lure indicators of a post, each with the words that triggered it.
 
 One scan of the post against every phrase of `data/indicators.yaml` (all languages at once:
-ads mix them; a regex pass per script family, see `_Scanner`), its few regular expressions
-where their trigger words are, then the indicators that come from
-what earlier steps found: pay far above the norm, work in a scam-compound area, contact only
-through a messenger, no employer named.
+ads mix them; `enrich.scan.PhraseScanner`), its few regular expressions where their trigger
+words are, then the indicators that come from what earlier steps found: pay far above the
+norm, work in a scam-compound area, contact only through a messenger, no employer named.
 
 `detect` returns the codes of CONTRACT.md. The list also carries, as its `aux` attribute,
 what no contract code names but the risk score weighs: counter-indicators of an ordinary
@@ -16,7 +15,6 @@ They stay out of the document; `risk.score` reads them from the list it is given
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from typing import Any
 import yaml
 
 from enrich import places
-from enrich.scan import clean, fold, is_word_char, snippet
+from enrich.scan import PhraseScanner, clean, fold, snippet
 
 _DATA = yaml.safe_load(
     (Path(__file__).with_name("data") / "indicators.yaml").read_text(encoding="utf-8"))
@@ -99,200 +97,13 @@ class _Trigger:
         return out
 
 
-# How phrases match (as enrich.scan.PhraseScanner does): a space in a phrase matches any run
-# of these; a phrase that starts (ends) with a Latin letter or digit matches at a word start
-# (end) only.
-_WORD_CHARS = r"[0-9a-z\u00c0-\u024f\u1e00-\u1eff]"
-_SEPARATORS = r"[\s\-_.·,]*"
-_SEPARATOR_CHARS = " \t\n\r\f\v-_.·,"  # (no phrase starts with other space)
-_KEY = re.compile(r"[\s\-_.·,]+")
-
-
-def _word_end(forms: Iterable[str]) -> str:
-    """What PhraseScanner asks after a phrase that ends with a Latin letter or digit: no such
-    character next. It puts that test at every such end of its tries (some 800, each a
-    400-byte table once compiled, which makes the pattern too big for the processor's
-    caches); written once after the whole trie instead, for the characters such phrases
-    end with, it reads the same: the engine reaches it at the same ends, in the same
-    order, and goes back into the trie where it fails."""
-    last = sorted({form[-1] for form in forms if is_word_char(form[-1])})
-    if not last:
-        return ""
-    return f"(?!(?<=[{''.join(re.escape(char) for char in last)}]){_WORD_CHARS})"
-
-
 # What a phrase says: the codes it is evidence for, and the codes whose patterns it triggers
 # as (code, trigger word) pairs.
 _Entry = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
-_UNKNOWN: Any = object()
-_FAMILY_MAX = 80  # first characters up to which small script families share a pass
-
-
-def _by_script(forms: list[str]) -> list[list[str]]:
-    """Non-Latin phrases in groups scanned one pass each: Hangul, CJK, and the small script
-    families (Thai, Khmer, Burmese, kana) together.
-
-    One pass for all costs more: its pattern must branch on some 400 first characters at
-    every Thai or Hangul letter (most of them start a phrase), by a tree of look-behinds;
-    a pass per group branches on fewer, by plain alternatives, which the engine discards
-    at one character compare each. The passes find what one pass would as long as no
-    phrase holds, after its first character, a character that starts another group's
-    phrases (a match of one would hide a match of the other): groups are merged until so.
-    """
-    families: list[list[str]] = []
-    by_name: dict[str, list[str]] = {}
-    for form in forms:
-        name = unicodedata.name(form[0], "?").split()[0]
-        if name not in by_name:
-            by_name[name] = []
-            families.append(by_name[name])
-        by_name[name].append(form)
-    merged = True
-    while merged:  # families whose phrases overlap (Japanese: kanji and kana) go together
-        merged = False
-        for i, family in enumerate(families):
-            inner = {char for form in family for char in form[1:]} | set(_SEPARATOR_CHARS)
-            j = next((j for j, other in enumerate(families)
-                      if j != i and inner & {form[0] for form in other}), None)
-            if j is not None:
-                families[min(i, j)] += families.pop(max(i, j))
-                merged = True
-                break
-    groups: list[list[str]] = [[]]
-    for family in sorted(families, key=lambda f: len({form[0] for form in f})):
-        if len({form[0] for form in groups[0] + family}) <= _FAMILY_MAX:
-            groups[0] += family
-        else:
-            groups.append(family)
-    return [group for group in groups if group]
-
-
-_SPACE = "\x00"  # trie key of a space in a phrase (sorts first, as in enrich.scan)
-_FANOUT = 6  # enrich.scan.trie_pattern splits a node of more branches than this
-
-
-def _trie(forms: Iterable[str]) -> dict[str, Any]:
-    root: dict[str, Any] = {}
-    for form in forms:
-        node = root
-        for char in form:
-            node = node.setdefault(_SPACE if char == " " else char, {})
-        node[""] = True
-    return root
-
-
-def _node(node: dict[str, Any], last: str) -> str:
-    """A trie node as `enrich.scan.trie_pattern` reads it (longer phrases first, a space
-    matching any run of separators), written for few branches: plain alternatives, which
-    the engine discards at one character compare each, where trie_pattern picks among more
-    than six by a tree of look-aheads (a look-around costs as much as a dozen compares)."""
-    keyed = []
-    for char in sorted(k for k in node if k):
-        head = _SEPARATORS if char == _SPACE else re.escape(char)
-        keyed.append((char, head + _node(node[char], char)))
-    tail = [""] if "" in node else []  # (the test of a word's end comes after: _word_end)
-    if len(keyed) + len(tail) == 1:
-        return keyed[0][1] if keyed else tail[0]
-    return "(?:" + "|".join([_branches(keyed)] * bool(keyed) + tail) + ")"
-
-
-def _branches(keyed: list[tuple[str, str]]) -> str:
-    """Alternatives by first character. trie_pattern's tree tests the first half's
-    characters before trying them, so where a space branch is among more than six, it is
-    tried only before one of those characters (as zero separators): kept so, to read the
-    same."""
-    if _SPACE not in dict(keyed) or len(keyed) <= _FANOUT:
-        return "|".join(body for _, body in keyed)
-    half = len(keyed) // 2
-    left, right = keyed[:half], keyed[half:]
-    chars = "".join(re.escape(char) for char, _ in left if char != _SPACE)
-    return f"(?=[{chars}])(?:{_branches(left)})|{_branches(right)}"
-
-
-def _first_char_branch(forms: list[str]) -> str:
-    """The trie of phrases that do not start with a Latin letter, its first level written as
-    plain alternatives too: the pattern then opens with a set of literals that lets the
-    engine skip to the next possible start."""
-    root = _trie(forms)
-    return "(?:" + "|".join(re.escape(char) + _node(root[char], char)
-                            for char in sorted(root)) + ")" + _word_end(forms)
-
-
-def _latin_pattern(forms: list[str]) -> str:
-    """The trie of phrases that start with a Latin letter or digit, tried at word starts only:
-    its first character is consumed by one character set (the engine skips to the next
-    possible start), rejected at once inside a word, and picked by a tree of look-behinds at
-    it (its first level has too many branches for plain alternatives)."""
-    root = _trie(forms)
-    chars = "".join(re.escape(char) for char in sorted(root))
-    keyed = [(char, _node(root[char], char)) for char in sorted(root)]
-    return f"(?:[{chars}](?<!{_WORD_CHARS}[\\s\\S])(?:{_behind(keyed)})){_word_end(forms)}"
-
-
-def _behind(keyed: list[tuple[str, str]]) -> str:
-    """Branches picked by the character just read, halving the set at each test."""
-    if len(keyed) == 1:
-        return f"(?<={re.escape(keyed[0][0])}){keyed[0][1]}"
-    half = len(keyed) // 2
-    left, right = keyed[:half], keyed[half:]
-    chars = "".join(re.escape(char) for char, _ in left)
-    return f"(?<=[{chars}])(?:{_behind(left)})|{_behind(right)}"
-
-
-class _Scanner:
-    """Every phrase of the data file found in one pass per script family: PhraseScanner's
-    reading (same patterns, longest first, no overlaps, stop phrases consumed and dropped),
-    with what a phrase says looked up by the words as matched, which spares the usual
-    separator-stripping of each match."""
-
-    def __init__(self, phrases: Iterable[tuple[str, _Entry | None]]) -> None:
-        self.values: dict[str, _Entry | None] = {}  # phrase without separators -> entry
-        latin: list[str] = []
-        other: list[str] = []
-        for phrase, value in phrases:
-            key = " ".join(fold(str(phrase)).split())
-            if key:
-                self.values.setdefault(_KEY.sub("", key), value)
-                (latin if is_word_char(key[0]) else other).append(key)
-        # the words as a phrase is written are what a match usually is
-        self.written = {form: self.values[_KEY.sub("", form)] for form in latin + other}
-        # Latin phrases are tried only at word starts (the look-behind rejects mid-word
-        # positions at once); the others, a pass per script family (see _by_script).
-        self.finders = [re.compile(_latin_pattern(latin)).finditer] if latin else []
-        self.finders += [re.compile(_first_char_branch(forms)).finditer
-                         for forms in _by_script(other)]
-
-    def scan(self, folded: str) -> list[tuple[int, int, _Entry]]:
-        """(start, end, entry) of every phrase found, left to right, longest first."""
-        found: list[tuple[int, int, str]] = []
-        for finder in self.finders:
-            matches = [(m.start(), m.end(), m.group()) for m in finder(folded)]
-            if found and matches:
-                # the passes' phrases start with characters of different sets: no two
-                # matches share a start, so the plain tuple order is start order
-                found += matches
-                found.sort()
-            elif matches:
-                found = matches
-        out = []
-        last_end = 0
-        written = self.written
-        for start, end, words in found:
-            if start < last_end or end == start:
-                continue
-            last_end = end
-            value = written.get(words, _UNKNOWN)
-            if value is _UNKNOWN:  # separators written otherwise ("high-salary")
-                value = self.values.get(_KEY.sub("", words))
-            if value is not None:
-                out.append((start, end, value))
-        return out
-
-
 _Patterns = list[tuple[str, _Trigger]]
 
 
-def _build() -> tuple[_Scanner, _Patterns]:
+def _build() -> tuple[PhraseScanner, _Patterns]:
     codes_of: dict[str, list[str]] = {}  # a phrase listed under several codes triggers each
     triggers_of: dict[str, list[tuple[str, str]]] = {}
     patterns: _Patterns = []
@@ -316,7 +127,7 @@ def _build() -> tuple[_Scanner, _Patterns]:
         (phrase, (tuple(codes), tuple(triggers_of.get(phrase, ()))))
         for phrase, codes in codes_of.items()]
     pairs.extend((str(form), None) for form in _DATA.get("stop", ()))
-    return _Scanner(pairs), patterns
+    return PhraseScanner(pairs), patterns
 
 
 _SCANNER, _PATTERNS = _build()

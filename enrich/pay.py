@@ -10,13 +10,13 @@ so, which keeps phone numbers, years and ids out.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from enrich.scan import clean, fold
+from enrich.scan import clean, fold, trie_alternatives
 
 _DIR = Path(__file__).with_name("data")
 _CFG = yaml.safe_load((_DIR / "pay.yaml").read_text(encoding="utf-8"))
@@ -64,58 +64,28 @@ def _latin_start(char: str) -> str:
     return f"(?<![a-z]{char})" if char.isascii() and char.isalpha() else ""
 
 
+def _no_end(char: str) -> str:
+    return ""
+
+
+# nodes of this many branches test their first characters first (most places fail there)
+_TEST_FROM = 8
+
+
 def _alt(tokens: Any, *, guard: bool = True, hangul: bool = False, search: bool = False) -> str:
     """One trie-shaped regex for folded tokens, longest first; Latin-final tokens must end a
     word (and Hangul-final ones too with `hangul`, for periods: 월 but not 월요일). For a
-    pattern that is searched for (`search`) rather than matched at a place."""
-    end = (_latin_or_hangul_end if hangul else _latin_end) if guard else (lambda char: "")
-    return _trie({fold(str(t)) for t in tokens if str(t)}, end=end, test=not search)
+    pattern that is searched for (`search`) rather than matched at a place. (Plain
+    alternatives: the sets of this module are small, see `scan.trie_alternatives`.)"""
+    end = (_latin_or_hangul_end if hangul else _latin_end) if guard else _no_end
+    return trie_alternatives({fold(str(t)) for t in tokens if str(t)}, end=end,
+                             test_from=0 if search else _TEST_FROM)
 
 
 def _lead(tokens: Any) -> str:
     """Like _alt, for tokens written before a number: Latin ones must start a word."""
-    return _trie({fold(str(t)) for t in tokens if str(t)}, start=_latin_start)
-
-
-_SPACE = "\x00"  # trie key of a space in a form (it sorts first, as in enrich.scan)
-_TEST_FROM = 8  # alternatives from which a set test of their first characters goes first
-
-
-def _trie(forms: set[str], *, end: Callable[[str], str] = lambda char: "",
-          start: Callable[[str], str] = lambda char: "", test: bool = True) -> str:
-    """The forms as a trie-shaped regex that reads as `scan.trie_pattern`'s (a space matches
-    any run of space, longer forms first, `end(c)` after a form's last character c), for
-    the small sets of this module: each node's branches are plain alternatives, which the
-    engine discards at one character compare each, where trie_pattern picks among many by a
-    tree of look-arounds (faster for hundreds, slower for tens, and far slower for a pattern
-    searched for: plain alternatives give it the set of first characters to skip ahead by).
-    `start(c)` goes after a form's first character c; `test` puts a look-ahead at the
-    branches' first characters before a node of many (cheaper where most places fail).
-    """
-    root: dict[str, Any] = {}
-    for form in forms:
-        node = root
-        for char in form:
-            node = node.setdefault(_SPACE if char == " " else char, {})
-        node[""] = True
-    if not root:
-        return "(?!)"
-    return "(?:" + _node(root, "", end, start, test) + ")"
-
-
-def _node(node: dict[str, Any], last: str, end: Callable[[str], str],
-          start: Callable[[str], str], test: bool) -> str:
-    branches = []
-    for char in sorted(k for k in node if k):
-        head = r"\s*" if char == _SPACE else re.escape(char) + (start(char) if not last else "")
-        branches.append(head + _node(node[char], char, end, start, test))
-    tail = [end(last) if last and last != _SPACE else ""] if "" in node else []
-    if len(branches) + len(tail) == 1:
-        return branches[0] if branches else tail[0]
-    ahead = ""
-    if test and len(branches) >= _TEST_FROM and not tail and _SPACE not in node:
-        ahead = "(?=[" + "".join(re.escape(char) for char in sorted(node)) + "])"
-    return ahead + "(?:" + "|".join(branches + tail) + ")"
+    return trie_alternatives({fold(str(t)) for t in tokens if str(t)},
+                             after_start=_latin_start, test_from=_TEST_FROM)
 
 
 def _build() -> dict[str, Any]:

@@ -1,10 +1,12 @@
-"""Text folding and phrase scanning shared by the places, pay, NER, indicator and dedup steps.
+"""Text folding, trie-shaped regexes and phrase scanning: the one place every step gets them.
 
 Why this exists: enrichment must cost next to nothing beside NER, so every data file of
-phrases is compiled once into trie-shaped regular expressions (one pass per text and script
-family, like Aho-Corasick) over a *folded* copy of the text. Folding is one `str.translate`
-plus `lower()` that keeps every character at its offset, so a match in the folded text points
-at the same span of the original, and evidence can quote the words exactly as written.
+phrases is compiled once into trie-shaped regular expressions (`PhraseScanner`: a pass for
+Latin words and one for other scripts, like Aho-Corasick; `trie_pattern` and
+`trie_alternatives` for the word lists inside other patterns) over a *folded* copy of the
+text. Folding is one `str.translate` plus `lower()` that keeps every character at its
+offset, so a match in the folded text points at the same span of the original, and evidence
+can quote the words exactly as written.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from lurewatch.charclass import char_class
@@ -123,16 +126,33 @@ _NOT_WORD_CHARS = r"[^0-9a-z\u00c0-\u024f\u1e00-\u1eff]"
 _WORD_END = r"(?![0-9a-z\u00c0-\u024f\u1e00-\u1eff])"
 _FANOUT = 6  # at most this many alternatives tried one after another (see _split)
 _GROUP = 16  # first characters told apart by their second (see _others_pattern)
-_SPACE = "\x00"  # trie key for a space inside a phrase
+_SPACE = "\x00"  # trie key for a space inside a phrase (sorts first)
 _SEPARATORS = r"[\s\-_.·,]*"  # what a space inside a phrase matches in a text
+_KEY = re.compile(r"[\s\-_.·,]+")  # removed from a phrase to look it up
+
+
+def _nothing(char: str) -> str:
+    return ""
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How a trie is written as a regex (see `trie_pattern` and `trie_alternatives`)."""
+
+    space: str = r"\s*"  # what a space in a form matches
+    end: Callable[[str], str] = _nothing  # after a form's last character c
+    start: Callable[[str], str] = _nothing  # before a form's first character c
+    after_start: Callable[[str], str] = _nothing  # right after it
+    flat: bool = False  # each node's branches as plain alternatives, not a look-ahead tree
+    test_from: int = 0  # (flat) nodes of this many branches test their first characters first
 
 
 def trie_pattern(
     forms: Iterable[str],
     *,
     space: str = r"\s*",
-    end: Callable[[str], str] = lambda char: "",
-    start: Callable[[str], str] = lambda char: "",
+    end: Callable[[str], str] = _nothing,
+    start: Callable[[str], str] = _nothing,
     not_after: str = "",
 ) -> str:
     """One regex (a non-capturing group) for many literal forms, factored as a trie.
@@ -144,21 +164,49 @@ def trie_pattern(
     `not_after` (a character class) is a character that may not stand before a match; it is
     tested after the first character where it can be, so that the pattern still opens with a
     character set and the engine skips hopeless positions without entering the pattern.
+    Nodes of many branches pick one by a tree of look-aheads (see `_split`): for hundreds of
+    forms matched at every position; for fewer, or a pattern searched for, see
+    `trie_alternatives`.
     """
     root = _trie(forms)
     if not root:
         return "(?!)"
+    shape = _Shape(space, end, start)
     lead = f"(?<!{not_after})" if not_after else ""
     firsts = sorted(k for k in root if k)
     if len(firsts) > _FANOUT and "" not in root and _SPACE not in root and not any(
             start(char) for char in firsts):
         # Consume the first character with one character set (the engine then skips every
         # position where no phrase can start), and pick the branch by looking back at it.
-        keyed = [(char, _trie_regex(root[char], char, space, end, start)) for char in firsts]
+        keyed = [(char, _node_regex(root[char], char, shape)) for char in firsts]
         chars = "".join(re.escape(char) for char in firsts)
         behind = f"(?<!{not_after}[\\s\\S])" if not_after else ""
         return f"(?:[{chars}]{behind}(?:{_split(keyed, behind=True)}))"
-    return lead + "(?:" + _trie_regex(root, "", space, end, start) + ")"
+    return lead + "(?:" + _node_regex(root, "", shape) + ")"
+
+
+def trie_alternatives(
+    forms: Iterable[str],
+    *,
+    space: str = r"\s*",
+    end: Callable[[str], str] = _nothing,
+    after_start: Callable[[str], str] = _nothing,
+    test_from: int = 0,
+) -> str:
+    """`trie_pattern(forms, space=space, end=end)` with each node's branches as plain
+    alternatives, which the engine discards at one character compare each (a look-around
+    costs as much as a dozen): faster for tens of forms, or where the first character is
+    in hand, and far faster for a pattern searched for (the alternatives give the engine
+    the set of first characters to skip ahead by). `after_start(c)` goes right after a
+    form's first character c (a look-behind there keeps that set); with `test_from`, a
+    node of that many branches or more (and no end or space among them) first looks ahead
+    at their characters, cheaper where most places fail.
+    """
+    root = _trie(forms)
+    if not root:
+        return "(?!)"
+    shape = _Shape(space, end, after_start=after_start, flat=True, test_from=test_from)
+    return "(?:" + _node_regex(root, "", shape) + ")"
 
 
 def _trie(forms: Iterable[str]) -> dict[str, Any]:
@@ -174,6 +222,37 @@ def _trie(forms: Iterable[str]) -> dict[str, Any]:
     return root
 
 
+def _node_regex(node: dict[str, Any], last: str, shape: _Shape) -> str:
+    """The regex of a trie node reached by the character `last` ("" at the root)."""
+    keyed = _keyed(node, last, shape)
+    tail = [shape.end(last) if last and last != _SPACE else ""] if "" in node else []
+    if len(keyed) + len(tail) == 1:
+        return keyed[0][1] if keyed else tail[0]
+    ahead = ""
+    if shape.flat:
+        body = "|".join(body for _, body in keyed)
+        if shape.test_from and len(keyed) >= shape.test_from and not tail and (
+                _SPACE not in node):
+            ahead = "(?=[" + "".join(re.escape(char) for char, _ in keyed) + "])"
+    else:
+        body = _split(keyed)
+    return ahead + "(?:" + "|".join([body] * bool(keyed) + tail) + ")"
+
+
+def _keyed(node: dict[str, Any], last: str, shape: _Shape) -> list[tuple[str, str]]:
+    """(character, pattern from it on) of each branch out of a trie node, in trie order."""
+    keyed = []
+    for char in sorted(k for k in node if k):
+        if char == _SPACE:
+            head = shape.space
+        elif last:
+            head = re.escape(char)
+        else:
+            head = shape.start(char) + re.escape(char) + shape.after_start(char)
+        keyed.append((char, head + _node_regex(node[char], char, shape)))
+    return keyed
+
+
 def _split(branches: list[tuple[str, str]], behind: bool = False) -> str:
     """Alternatives keyed by first character, as a balanced tree of character-set tests.
 
@@ -183,62 +262,41 @@ def _split(branches: list[tuple[str, str]], behind: bool = False) -> str:
     """
     if behind and len(branches) == 1:
         return f"(?<={re.escape(branches[0][0])}){branches[0][1]}"
+    if branches[0][0] == _SPACE and len(branches) > _FANOUT:
+        # a space (which may match nothing) has no character to test: tried first, untested
+        return f"{branches[0][1]}|{_split(branches[1:], behind)}"
     if len(branches) <= _FANOUT and not behind:
         return "|".join(body for _, body in branches)
     half = len(branches) // 2
     left, right = branches[:half], branches[half:]
-    chars = "".join(re.escape(char) for char, _ in left if char != _SPACE)
+    chars = "".join(re.escape(char) for char, _ in left)
     test = f"(?<=[{chars}])" if behind else f"(?=[{chars}])"
     return f"{test}(?:{_split(left, behind)})|{_split(right, behind)}"
 
 
-def _flat(branches: list[tuple[str, str]]) -> str:
-    """Alternatives keyed by first character, one after another, matching as `_split` does.
-
-    The engine skips an alternative that opens with a character other than the text's for
-    the cost of one comparison, far less than one of `_split`'s look-aheads, so for the
-    patterns of PhraseScanner (a first character already in hand) a flat list is quicker.
-    One difference must be kept: under `_split` a space branch (which can match nothing)
-    is tried only where the look-aheads of the halves holding it let it be.
-    """
-    return "|".join(body for _, body in _guard_space(branches))
-
-
-def _guard_space(branches: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The branches, the space branch (first, if any) with `_split`'s look-ahead before it."""
-    if len(branches) > _FANOUT and branches[0][0] == _SPACE:
-        group = branches
-        while len(group) > _FANOUT:  # the look-aheads of `_split` that guard its first branch
-            group = group[:len(group) // 2]
-        chars = "".join(re.escape(char) for char, _ in group if char != _SPACE)
-        branches = [(_SPACE, f"(?=[{chars}]){branches[0][1]}"), *branches[1:]]
-    return branches
-
-
-def _trie_regex(node: dict[str, Any], last: str, space: str, end: Callable[[str], str],
-                start: Callable[[str], str], flat: bool = False) -> str:
-    keyed = _keyed(node, last, space, end, start, flat)
-    tail = [end(last) if last and last != _SPACE else ""] if "" in node else []
-    if len(keyed) + len(tail) == 1:
-        return (keyed[0][1] if keyed else tail[0])
-    body = (_flat(keyed) if flat else _split(keyed)) if keyed else ""
-    return "(?:" + "|".join([body] * bool(keyed) + tail) + ")"
-
-
-def _keyed(node: dict[str, Any], last: str, space: str, end: Callable[[str], str],
-           start: Callable[[str], str], flat: bool) -> list[tuple[str, str]]:
-    """(character, pattern from it on) of each branch out of a trie node, in trie order."""
-    keyed = []
-    for char in sorted(k for k in node if k):
-        head = space if char == _SPACE else re.escape(char)
-        lead = start(char) if not last and char != _SPACE else ""
-        keyed.append((char, lead + head + _trie_regex(node[char], char, space, end, start,
-                                                      flat)))
-    return keyed
-
-
 def _phrase_end(char: str) -> str:
     return _WORD_END if is_word_char(char) else ""
+
+
+_PHRASES = _Shape(_SEPARATORS, _phrase_end, flat=True)  # how PhraseScanner writes its tries
+_LATIN_PHRASES = _Shape(_SEPARATORS, flat=True)  # (the same, ends tested by _word_end)
+
+
+def _word_end(forms: Iterable[str]) -> str:
+    """The `_phrase_end` tests of a trie of `forms`, written once after it.
+
+    A test at every end of a few hundred phrases (each a 400-byte table once compiled)
+    makes the pattern too big for the processor's caches. Once after the trie, for the
+    characters such phrases end with, it reads the same: the engine reaches it at the same
+    ends, in the same order, and goes back into the trie where it fails.
+    """
+    last = sorted({form[-1] for form in forms if is_word_char(form[-1])})
+    if not last:
+        return ""
+    return f"(?!(?<=[{''.join(re.escape(char) for char in last)}]){_WORD_CHARS})"
+
+
+_UNKNOWN: Any = object()
 
 
 class PhraseScanner:
@@ -248,31 +306,33 @@ class PhraseScanner:
     Latin letter or digit only matches at a word start (end), so "Bavet" is not found inside
     another word, while phrases in Thai, Khmer, Chinese, Korean, Burmese... match anywhere.
     A phrase mapped to None is a stop phrase: it is consumed and ignored (e.g. 한국어 keeps
-    한국 from matching inside "Korean language").
+    한국 from matching inside "Korean language"). A space in a phrase matches any run of
+    separators (space, "-", "_", ".", "·", ",") or none.
     """
 
     def __init__(self, phrases: Iterable[tuple[str, Any]]) -> None:
-        self._spaces = re.compile(r"[\s\-_.·,]+")
-        self.values: dict[str, Any] = {}
+        self.values: dict[str, Any] = {}  # phrase without separators -> value
         latin: list[str] = []
         other: list[str] = []
         for phrase, value in phrases:
             key = " ".join(fold(str(phrase)).split())
             if not key:
                 continue
-            self.values.setdefault(self._spaces.sub("", key), value)
+            self.values.setdefault(_KEY.sub("", key), value)
             (latin if is_word_char(key[0]) else other).append(key)
+        # a match is mostly a phrase as written: looked up so, it needs no separators removed
+        self._written = {form: self.values[_KEY.sub("", form)] for form in latin + other}
         # Two passes. Phrases that start with a Latin letter or digit can only start a word:
         # that pass steps from word to word inside the engine (tries the phrases at a word's
         # start, else skips the word whole) rather than being entered at every letter. The
         # others are entered only at a character that starts one of them (the pattern opens
-        # with alternatives that each open with a character, which the engine skips to).
+        # with a character set, which the engine skips to).
         self._words = re.compile(_word_start_pattern(latin)) if latin else None
         self._others = re.compile(_others_pattern(other)) if other else None
 
     def key(self, folded: str) -> str:
         """The form under which a folded phrase is looked up (separators removed)."""
-        return self._spaces.sub("", folded.strip())
+        return _KEY.sub("", folded.strip())
 
     def scan(self, folded: str) -> list[tuple[int, int, Any]]:
         """(start, end, value) of every phrase found, left to right, longest first."""
@@ -283,40 +343,34 @@ class PhraseScanner:
                 if start >= 0:
                     found.append((start, end, match.group(1)))
         if self._others is not None:
-            if found:
-                found.extend((m.start(), m.end(), m.group()) for m in self._others.finditer(
-                    folded))
-                found.sort(key=lambda hit: (hit[0], -hit[1]))
-            else:
-                found = [(m.start(), m.end(), m.group()) for m in self._others.finditer(folded)]
+            others = [(m.start(), m.end(), m.group()) for m in self._others.finditer(folded)]
+            if found and others:  # (the passes' phrases never share a start)
+                found += others
+                found.sort()
+            elif others:
+                found = others
         if not found:
             return found
-        key = self._spaces.sub
-        values = self.values
+        written = self._written
         out = []
         last_end = 0
         for start, end, words in found:
-            if start < last_end or end == start:
+            if start < last_end:
                 continue
             last_end = end
-            value = values.get(words)  # (a phrase written without separators is its own key)
-            if value is None:
-                value = values.get(key("", words))
+            value = written.get(words, _UNKNOWN)
+            if value is _UNKNOWN:  # separators written otherwise ("high-salary")
+                value = self.values.get(_KEY.sub("", words))
             if value is not None:
                 out.append((start, end, value))
         return out
 
 
-def _flat_pattern(forms: list[str]) -> str:
-    """`trie_pattern(forms, space=_SEPARATORS, end=_phrase_end)` with flat alternatives."""
-    return _trie_regex(_trie(forms), "", _SEPARATORS, _phrase_end, lambda char: "", flat=True)
-
-
 def _others_pattern(forms: list[str]) -> str:
-    """`_flat_pattern(forms)` for forms that do not start a Latin word, found faster.
+    """The trie of forms that do not start a Latin word, found fast.
 
     Such forms (Thai, Khmer, Chinese, Korean...) can start anywhere, and those of this
-    domain have a few hundred first characters, common ones among them: the flat pattern's
+    domain have a few hundred first characters, common ones among them: a flat pattern's
     engine, entered at each, reads through all its alternatives before giving up. Here the
     first character is taken by one set, a few look-behinds narrow it to a group of
     _GROUP, and that group's alternatives are keyed by the second character, which mostly
@@ -349,8 +403,7 @@ def _second_char_pattern(root: dict[str, Any], group: list[str]) -> str:
     for first in group:
         behind = f"(?<={re.escape(first)})"
         node = root[first]
-        for char, body in _guard_space(_keyed(node, first, _SEPARATORS, _phrase_end,
-                                              lambda char: "", True)):
+        for char, body in _keyed(node, first, _PHRASES):
             if char == _SPACE:
                 spaces.append(behind + body)
             else:  # body opens with the second character; look back at both
@@ -373,7 +426,7 @@ def _word_start_pattern(forms: list[str]) -> str:
     cost. Where no phrase is left the match ends at the end of the text (group 1 unset), so
     no search is ever retried from a later position.
     """
-    phrases = _flat_pattern(forms)
+    phrases = _node_regex(_trie(forms), "", _LATIN_PHRASES) + _word_end(forms)
     word, gap = _WORD_CHARS, _NOT_WORD_CHARS
     return f"{gap}*+(?:(?!{phrases}){word}++{gap}*+)*+(?:({phrases})|\\Z)"
 

@@ -234,23 +234,37 @@ def test_bad_input_never_raises(bad) -> None:
     assert risk.score([None, {"code": 5}, {"code": "nope"}])["score"] == 0
 
 
-def test_phrase_scan_reads_as_the_shared_phrase_scanner() -> None:
-    """indicators.py scans with its own patterns (a pass per script family, plain
-    alternatives); they must find exactly what enrich.scan.PhraseScanner finds, including
-    where a phrase's space branch is tried only before some characters."""
-    from enrich.scan import PhraseScanner, fold
+def test_phrase_scan_finds_what_a_plain_phrase_by_phrase_scan_finds() -> None:
+    """The indicator phrases, scanned by enrich.scan.PhraseScanner's trie-shaped passes, must
+    be found exactly as one small regex per phrase, tried in turn at every position, finds
+    them (tests/phrase_reference.py)."""
+    from phrase_reference import ReferenceScanner
+
+    from enrich.scan import fold
 
     ours = indicators._SCANNER
-    shared = PhraseScanner(list(ours.written.items()))
+    reference = ReferenceScanner(ours._written.items())
     rows = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()]
-    forms = sorted(ours.written)
+    forms = sorted(ours._written)
     soups = [" ".join(forms[i::97][:12]) for i in range(97)]  # phrases run together
     soups += ["-".join(forms[i::89][:12]) for i in range(89)]
     soups += ["bi lua, bilua, bi  lua", "high-salary highsalary high  salary", "텔레비전 텔레그램"]
     for text in [row["text"] for row in rows] + soups:
         folded = fold(text)
-        assert [(s, e, id(v)) for s, e, v in ours.scan(folded)] == [
-            (s, e, id(v)) for s, e, v in shared.scan(folded)], text
+        assert ours.scan(folded) == reference.scan(folded), text
+
+
+def test_a_space_in_a_phrase_matches_wherever_its_words_are_apart() -> None:
+    """Once a space was tried only before some characters where a phrase's words went on in
+    many ways: "a company in", "be careful", "bị lừa", "trả nợ" were never found written
+    with one."""
+    from enrich.scan import fold
+
+    for text, code in [("a company in Phnom Penh", "vague_employer"),
+                       ("please be careful", "not_an_ad"), ("tôi bị lừa", "not_an_ad"),
+                       ("trả nợ giúp", "debt_lure"), ("tra  no", "debt_lure")]:
+        codes = {c for _, _, (found, _) in indicators._SCANNER.scan(fold(text)) for c in found}
+        assert code in codes, text
 
 
 def test_reasons_quote_the_evidence_the_same_every_time() -> None:

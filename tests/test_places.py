@@ -95,35 +95,22 @@ def test_bad_input_returns_a_list(bad) -> None:
         assert names(bad) == ["Bavet"]
 
 
-def test_scanner_finds_what_one_trie_pattern_per_script_family_finds() -> None:
-    """PhraseScanner's passes (word to word for Latin phrases, second-character keyed for the
-    others) must find exactly what the plain trie patterns with a word-start look-behind do."""
-    import re
+def test_scanner_finds_what_a_plain_phrase_by_phrase_scan_finds() -> None:
+    """PhraseScanner's trie-shaped passes (word to word for Latin phrases, second-character
+    keyed for the others) must find exactly what one small regex per phrase, tried in
+    turn at every position, finds (tests/phrase_reference.py)."""
+    from phrase_reference import ReferenceScanner
 
-    from enrich.scan import _SEPARATORS, _WORD_CHARS, _phrase_end, fold, is_word_char, trie_pattern
+    from enrich.scan import PhraseScanner, fold
 
-    scanner = places._SCANNER
-    forms = sorted({" ".join(fold(str(k)).split()) for k in scanner.values} | {
-        " ".join(fold(str(p)).split()) for p in ["Phnom Penh", "Sihanouk Ville", "Ba Vet City",
-                                                  "สปป ลาว", "KK 园区"]})
-    latin = [f for f in forms if f and is_word_char(f[0])]
-    other = [f for f in forms if f and not is_word_char(f[0])]
-    reference = [re.compile(trie_pattern(latin, space=_SEPARATORS, end=_phrase_end,
-                                         not_after=_WORD_CHARS)),
-                 re.compile(trie_pattern(other, space=_SEPARATORS, end=_phrase_end))]
+    pairs = [*places._SCANNER._written.items(), *[(p, -1) for p in [
+        "Phnom Penh", "Sihanouk Ville", "Ba Vet City", "สปป ลาว", "KK 园区"]]]
+    scanner, reference = PhraseScanner(pairs), ReferenceScanner(pairs)
+    forms = sorted(form for form, _ in pairs)
     soups = [" ".join(forms[i::41][:15]) for i in range(41)]
     soups += ["".join(forms[i::37][:15]) for i in range(37)]
     soups += ["-".join(forms[i::31][:15]) for i in range(31)]
     soups += ["xbavet bavetx bavet. phnom-penh phnompenh, 西港xx 시아누크빌에서 ไทยbavet"]
     for text in soups:
         folded = fold(text)
-        spans = sorted(((m.start(), m.end()) for r in reference for m in r.finditer(folded)),
-                       key=lambda span: (span[0], -span[1]))
-        kept, last = [], 0
-        for start, end in spans:
-            if start >= last and end > start:
-                kept.append((start, end))
-                last = end
-        assert [(s, e) for s, e, _ in scanner.scan(folded)] == [
-            (s, e) for s, e in kept if scanner.values.get(scanner.key(folded[s:e])) is not None
-        ], text
+        assert scanner.scan(folded) == reference.scan(folded), text
