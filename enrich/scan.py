@@ -104,13 +104,23 @@ def clean(text: Any) -> str:
         text = bytes(text).decode("utf-8", "replace")
     elif not isinstance(text, str):
         text = str(text)
-    if text.isascii():  # (a flag of the string, no scan): no surrogates to replace
+    if text.isascii() or text in _CLEAN:  # (isascii is a flag of the string, no scan)
         return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if len(_CLEAN) >= _CLEAN_LIMIT:
+        _CLEAN.clear()
+    _CLEAN.add(text)
     return text
+
+
+# Texts `clean` has checked lately: every step of enrichment cleans the same post again (each
+# is a public function that must take any input), and a set lookup reuses the string's cached
+# hash where the check encodes the whole text.
+_CLEAN: set[str] = set()
+_CLEAN_LIMIT = 4096
 
 
 def is_word_char(char: str) -> bool:
