@@ -270,7 +270,7 @@ _HANDLE_APPS = ("telegram", "line", "kakao", "wechat")
 _ID_AFTER = re.compile(
     r"[ \t]*(?:[(\[（【][ \t]*)?"
     r"(?:(?P<idw>" + _words_regex(_CFG["id_words"]) + r")[ \t]*)?"
-    r"(?P<sep>[:：=>]|-(?!\d)|[👉➡→⇒➜►▶☞📞☎✈📱💬📩]\ufe0f?|[ \t]*)[ \t]*\n?[ \t]*"
+    r"(?P<sep>[:：៖=>]|-(?!\d)|[👉➡→⇒➜►▶☞📞☎✈📱💬📩]\ufe0f?|[ \t]*)[ \t]*\n?[ \t]*"
     r"(?P<at>@)?(?P<name>[A-Za-z0-9][A-Za-z0-9._\-]{1,39})",
     re.IGNORECASE,
 )
