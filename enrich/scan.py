@@ -110,9 +110,10 @@ def clean(text: Any) -> str:
         text.encode("utf-8")
     except UnicodeEncodeError:
         text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if len(_CLEAN) >= _CLEAN_LIMIT:
-        _CLEAN.clear()
-    _CLEAN.add(text)
+    if len(text) <= _CLEAN_MAX_CHARS:
+        if len(_CLEAN) >= _CLEAN_LIMIT:
+            _CLEAN.clear()
+        _CLEAN.add(text)
     return text
 
 
@@ -121,6 +122,7 @@ def clean(text: Any) -> str:
 # hash where the check encodes the whole text.
 _CLEAN: set[str] = set()
 _CLEAN_LIMIT = 4096
+_CLEAN_MAX_CHARS = 20_000  # (longer texts are rare, and would make the set large)
 
 
 def is_word_char(char: str) -> bool:
