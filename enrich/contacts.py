@@ -1161,7 +1161,8 @@ class _Extraction:
             hints: Iterable[tuple[int, int, str]] = ()
             text = self.text
             if "\u0130" not in text and "\u212a" not in text:  # by line, as _scan_parts
-                by_line = [_line_hints(line) for line in text.split("\n")]
+                by_line = [_line_hints(line) if len(line) <= _LINE_MAX
+                           else _counted_hints(line) for line in text.split("\n")]
                 if sum(count for _, count in by_line) < _MAX_CANDIDATES:
                     hints = (hint for line_hints, _ in by_line for hint in line_hints)
                 else:  # the whole text's stop at _MAX_CANDIDATES: read them as it does
