@@ -13,7 +13,7 @@ from lurewatch.terminal import safe
 
 
 def cmd_watch_add(args: argparse.Namespace) -> int:
-    from alerts.watchlists import describe, make_watchlist
+    from alerts.watchlists import describe, make_watchlist, save_new
     from index import open_index
 
     record = make_watchlist(args)
@@ -22,7 +22,7 @@ def cmd_watch_add(args: argparse.Namespace) -> int:
         if not args.replace and any(w["name"] == record["name"] for w in index.watchlists()):
             raise UsageError(f"a watchlist {record['name']!r} exists: remove it first, or "
                              "give --replace")
-        index.save_watchlist(record)
+        save_new(index, record)
     print(f"watchlist {safe(record['name'])} saved: {safe(describe(record))} -> "
           f"{', '.join(record['notify'])}" + (f" (digest: {record['digest']})"
                                                if record["digest"] else ""))

@@ -122,7 +122,8 @@ def evaluate(index: Index, watchlist: dict[str, Any], now: datetime) -> list[dic
             break
         query.offset += len(hits)
     name = watchlist["name"]
-    keyed = {alert_id(name, d["id"]): d for d in matches}
+    earlier = set(watchlist.get("earlier") or ())  # indexed before it, in its first second
+    keyed = {alert_id(name, d["id"]): d for d in matches if d["id"] not in earlier}
     known = index.known_alerts(keyed)
     stamp = utc_iso(now)
     rows = [

@@ -92,6 +92,22 @@ def make_watchlist(args: argparse.Namespace) -> dict[str, Any]:
     return record
 
 
+# At most this many posts of the second a watchlist is saved in are noted as earlier than it.
+_EARLIER_KEPT = 10_000
+
+
+def save_new(index: Any, record: dict[str, Any]) -> None:
+    """Save a new watchlist with the posts already indexed in the second it starts (`earlier`).
+
+    Stamps are whole seconds, so a post first seen in that second may be the tail of a crawl
+    that had just ended (indexed before the watchlist was saved, not after): the watchlist
+    must not alert on it, while a post indexed later in the same second must alert."""
+    if record.get("start"):
+        query = Query(seen_since=record["start"], limit=_EARLIER_KEPT)
+        record["earlier"] = [doc["id"] for doc in index.search(query).hits]
+    index.save_watchlist(record)
+
+
 def _entity(spec: str) -> tuple[str, str]:
     try:
         return parse_entity(spec)
@@ -140,8 +156,9 @@ def describe(record: dict[str, Any]) -> str:
 
 
 def public(record: dict[str, Any]) -> dict[str, Any]:
-    """A watchlist as shown and exported: without its webhook secret."""
-    out = {k: v for k, v in record.items() if k != "webhook_secret"}
+    """A watchlist as shown and exported: without its webhook secret (nor the bookkeeping of
+    `earlier`)."""
+    out = {k: v for k, v in record.items() if k not in ("webhook_secret", "earlier")}
     out["signed"] = bool(webhook_secret(record))
     return out
 
@@ -165,5 +182,5 @@ def add_watchlist(name: str, query: str = "", *, notify: list[str], backfill: bo
         index.init()
         if not replace and any(w["name"] == name for w in index.watchlists()):
             raise UsageError(f"a watchlist {name!r} exists")
-        index.save_watchlist(record)
+        save_new(index, record)
     return record

@@ -430,3 +430,19 @@ def test_a_post_indexed_late_or_while_alerts_were_down_still_alerts_once(
     index_posts([post(31, "indexed late", 40, late), post(32, "while down", 40, now_utc())])
     assert sorted(r["doc_id"] for r in run_all().sent) == ["test-post-31", "test-post-32"]
     assert run_all().recorded == [] and len(lines.read_text().splitlines()) == 3
+
+
+def test_a_new_watchlist_skips_posts_indexed_before_it_in_the_same_second(
+    sqlite_env: Env, monkeypatch: pytest.MonkeyPatch, cli: Cli, tmp_path: Path,
+) -> None:
+    # stamps are whole seconds: the tail of a crawl that ended just before `watch add` can carry
+    # the watchlist's own second (here a later one, so that the test does not race the clock)
+    # and must not alert; a post indexed after the watchlist with the same stamp must
+    use(sqlite_env, monkeypatch)
+    stamp = (datetime.now(UTC) + timedelta(seconds=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    index_posts([post(40, "the tail of the last crawl", 40, stamp)])
+    lines = tmp_path / "alerts.jsonl"
+    assert cli("watch", "add", "all", "--notify", f"file:{lines}").returncode == 0
+    index_posts([post(41, "indexed after the watchlist", 40, stamp)])
+    assert [r["doc_id"] for r in run_all().sent] == ["test-post-41"]
+    assert "earlier" not in json.loads(cli("watch", "list", "--json").stdout)[0]

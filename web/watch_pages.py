@@ -14,7 +14,7 @@ from fastapi import Query as Param
 from fastapi.responses import RedirectResponse, Response
 
 from alerts.cron import CronError
-from alerts.watchlists import describe, make_watchlist, public
+from alerts.watchlists import describe, make_watchlist, public, save_new
 from index import IndexMissing
 from lurewatch.errors import UsageError
 from web import auth
@@ -71,7 +71,7 @@ def add_watchlist(db: Store, values: dict[str, Any]) -> dict[str, Any]:
     index.init()
     if any(w["name"] == record["name"] for w in index.watchlists()):
         raise UsageError(f"a watchlist {record['name']!r} exists: remove it first")
-    index.save_watchlist(record)
+    save_new(index, record)
     return record
 
 
