@@ -2,11 +2,10 @@
 
 Why this exists: enrichment must cost next to nothing beside NER, so every data file of
 phrases is compiled once into trie-shaped regular expressions (`PhraseScanner`: a pass for
-Latin words and one for other scripts, like Aho-Corasick; `trie_pattern` and
-`trie_alternatives` for the word lists inside other patterns) over a *folded* copy of the
-text. Folding is one `str.translate` plus `lower()` that keeps every character at its
-offset, so a match in the folded text points at the same span of the original, and evidence
-can quote the words exactly as written.
+Latin words and one for other scripts, like Aho-Corasick; `trie_alternatives` for the word
+lists inside other patterns) over a *folded* copy of the text. Folding is one `str.translate`
+plus `lower()` that keeps every character at its offset, so a match in the folded text points
+at the same span of the original, and evidence can quote the words exactly as written.
 """
 
 from __future__ import annotations
@@ -149,52 +148,12 @@ def _nothing(char: str) -> str:
 
 @dataclass(frozen=True)
 class _Shape:
-    """How a trie is written as a regex (see `trie_pattern` and `trie_alternatives`)."""
+    """How a trie is written as a regex (see `trie_alternatives`)."""
 
     space: str = r"\s*"  # what a space in a form matches
     end: Callable[[str], str] = _nothing  # after a form's last character c
-    start: Callable[[str], str] = _nothing  # before a form's first character c
-    after_start: Callable[[str], str] = _nothing  # right after it
-    flat: bool = False  # each node's branches as plain alternatives, not a look-ahead tree
-    test_from: int = 0  # (flat) nodes of this many branches test their first characters first
-
-
-def trie_pattern(
-    forms: Iterable[str],
-    *,
-    space: str = r"\s*",
-    end: Callable[[str], str] = _nothing,
-    start: Callable[[str], str] = _nothing,
-    not_after: str = "",
-) -> str:
-    """One regex (a non-capturing group) for many literal forms, factored as a trie.
-
-    An alternation of a hundred words costs a hundred tries at every position; the trie costs
-    one dispatch per character. Longer forms are tried first. A space in a form matches
-    `space`; `end(c)` is appended where a form ends in the character c (a look-ahead that
-    ends a word) and `start(c)` is put before a form that begins with c (a look-behind).
-    `not_after` (a character class) is a character that may not stand before a match; it is
-    tested after the first character where it can be, so that the pattern still opens with a
-    character set and the engine skips hopeless positions without entering the pattern.
-    Nodes of many branches pick one by a tree of look-aheads (see `_split`): for hundreds of
-    forms matched at every position; for fewer, or a pattern searched for, see
-    `trie_alternatives`.
-    """
-    root = _trie(forms)
-    if not root:
-        return "(?!)"
-    shape = _Shape(space, end, start)
-    lead = f"(?<!{not_after})" if not_after else ""
-    firsts = sorted(k for k in root if k)
-    if len(firsts) > _FANOUT and "" not in root and _SPACE not in root and not any(
-            start(char) for char in firsts):
-        # Consume the first character with one character set (the engine then skips every
-        # position where no phrase can start), and pick the branch by looking back at it.
-        keyed = [(char, _node_regex(root[char], char, shape)) for char in firsts]
-        chars = "".join(re.escape(char) for char in firsts)
-        behind = f"(?<!{not_after}[\\s\\S])" if not_after else ""
-        return f"(?:[{chars}]{behind}(?:{_split(keyed, behind=True)}))"
-    return lead + "(?:" + _node_regex(root, "", shape) + ")"
+    after_start: Callable[[str], str] = _nothing  # right after a form's first character c
+    test_from: int = 0  # nodes of this many branches test their first characters first
 
 
 def trie_alternatives(
@@ -205,19 +164,22 @@ def trie_alternatives(
     after_start: Callable[[str], str] = _nothing,
     test_from: int = 0,
 ) -> str:
-    """`trie_pattern(forms, space=space, end=end)` with each node's branches as plain
-    alternatives, which the engine discards at one character compare each (a look-around
-    costs as much as a dozen): faster for tens of forms, or where the first character is
-    in hand, and far faster for a pattern searched for (the alternatives give the engine
-    the set of first characters to skip ahead by). `after_start(c)` goes right after a
-    form's first character c (a look-behind there keeps that set); with `test_from`, a
-    node of that many branches or more (and no end or space among them) first looks ahead
-    at their characters, cheaper where most places fail.
+    """One regex (a non-capturing group) for many literal forms, factored as a trie.
+
+    An alternation of a hundred words costs a hundred tries at every position; the trie
+    costs one dispatch per character. Longer forms are tried first. A space in a form
+    matches `space`; `end(c)` is appended where a form ends in the character c (a
+    look-ahead that ends a word). Each node's branches are plain alternatives, which the
+    engine discards at one character compare each (a look-around costs as much as a dozen),
+    and which give the engine the set of first characters to skip ahead by.
+    `after_start(c)` goes right after a form's first character c (a look-behind there keeps
+    that set); with `test_from`, a node of that many branches or more (and no end or space
+    among them) first looks ahead at their characters, cheaper where most places fail.
     """
     root = _trie(forms)
     if not root:
         return "(?!)"
-    shape = _Shape(space, end, after_start=after_start, flat=True, test_from=test_from)
+    shape = _Shape(space, end, after_start=after_start, test_from=test_from)
     return "(?:" + _node_regex(root, "", shape) + ")"
 
 
@@ -241,13 +203,9 @@ def _node_regex(node: dict[str, Any], last: str, shape: _Shape) -> str:
     if len(keyed) + len(tail) == 1:
         return keyed[0][1] if keyed else tail[0]
     ahead = ""
-    if shape.flat:
-        body = "|".join(body for _, body in keyed)
-        if shape.test_from and len(keyed) >= shape.test_from and not tail and (
-                _SPACE not in node):
-            ahead = "(?=[" + "".join(re.escape(char) for char, _ in keyed) + "])"
-    else:
-        body = _split(keyed)
+    body = "|".join(body for _, body in keyed)
+    if shape.test_from and len(keyed) >= shape.test_from and not tail and _SPACE not in node:
+        ahead = "(?=[" + "".join(re.escape(char) for char, _ in keyed) + "])"
     return ahead + "(?:" + "|".join([body] * bool(keyed) + tail) + ")"
 
 
@@ -260,38 +218,17 @@ def _keyed(node: dict[str, Any], last: str, shape: _Shape) -> list[tuple[str, st
         elif last:
             head = re.escape(char)
         else:
-            head = shape.start(char) + re.escape(char) + shape.after_start(char)
+            head = re.escape(char) + shape.after_start(char)
         keyed.append((char, head + _node_regex(node[char], char, shape)))
     return keyed
-
-
-def _split(branches: list[tuple[str, str]], behind: bool = False) -> str:
-    """Alternatives keyed by first character, as a balanced tree of character-set tests.
-
-    The regex engine tries the alternatives of a group one after another; with hundreds of
-    first characters (Hangul, Thai, CJK) that is hundreds of tries at every position. Halving
-    the set with a look-ahead at each level costs about log2(n) tests instead.
-    """
-    if behind and len(branches) == 1:
-        return f"(?<={re.escape(branches[0][0])}){branches[0][1]}"
-    if branches[0][0] == _SPACE and len(branches) > _FANOUT:
-        # a space (which may match nothing) has no character to test: tried first, untested
-        return f"{branches[0][1]}|{_split(branches[1:], behind)}"
-    if len(branches) <= _FANOUT and not behind:
-        return "|".join(body for _, body in branches)
-    half = len(branches) // 2
-    left, right = branches[:half], branches[half:]
-    chars = "".join(re.escape(char) for char, _ in left)
-    test = f"(?<=[{chars}])" if behind else f"(?=[{chars}])"
-    return f"{test}(?:{_split(left, behind)})|{_split(right, behind)}"
 
 
 def _phrase_end(char: str) -> str:
     return _WORD_END if is_word_char(char) else ""
 
 
-_PHRASES = _Shape(_SEPARATORS, _phrase_end, flat=True)  # how PhraseScanner writes its tries
-_LATIN_PHRASES = _Shape(_SEPARATORS, flat=True)  # (the same, ends tested by _word_end)
+_PHRASES = _Shape(_SEPARATORS, _phrase_end)  # how PhraseScanner writes its tries
+_LATIN_PHRASES = _Shape(_SEPARATORS)  # (the same, ends tested by _word_end)
 
 
 def _word_end(forms: Iterable[str]) -> str:
