@@ -98,7 +98,6 @@ _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)?")
 
 
-
 def _word_fate(word: str) -> str:
     """What one word of a post becomes in the text that is classified ("": dropped)."""
     if word.isascii():
@@ -156,11 +155,7 @@ def _model() -> Any:
 
 def detect(text: str) -> tuple[str, float]:
     """Return (ISO 639-1 code or "und", confidence 0..1) for a post's text. Never raises."""
-    try:
-        cleaned = _cleaned(clean(text))
-        return (UND, 0.0) if cleaned is None else _classify(cleaned)
-    except Exception:  # hostile input must not stop a crawl; "und" is an honest answer
-        return UND, 0.0
+    return detect_many([text])[0]
 
 
 def detect_many(texts: Iterable[Any]) -> list[tuple[str, float]]:
@@ -183,14 +178,14 @@ def detect_many(texts: Iterable[Any]) -> list[tuple[str, float]]:
                 else:
                     answer = known
                     _remember(cleaned, known)
-        except Exception:  # as in detect
+        except Exception:  # hostile input must not stop a crawl; "und" is an honest answer
             pass
         answers.append(answer)
     for cleaned, positions in for_model.items():
         try:
             answer = _by_model(cleaned)
             _remember(cleaned, answer)
-        except Exception:  # as in detect
+        except Exception:  # (the same: "und" rather than a stopped crawl)
             answer = (UND, 0.0)
         for i in positions:
             answers[i] = answer
@@ -204,14 +199,6 @@ def _cleaned(text: str) -> str | None:
     # (no lone surrogates to replace: `clean` has made them U+FFFD)
     cleaned = " ".join(filter(None, map(_WORD_FATES.__getitem__, text.split())))
     return cleaned if _LETTER.search(cleaned) else None
-
-
-def _classify(cleaned: str) -> tuple[str, float]:
-    answer = _ANSWERS.get(cleaned)
-    if answer is None:
-        answer = _by_script(cleaned) or _by_model(cleaned)
-        _remember(cleaned, answer)
-    return answer
 
 
 def _remember(cleaned: str, answer: tuple[str, float]) -> None:
