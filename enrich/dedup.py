@@ -249,7 +249,7 @@ class Clusterer:
         cluster = doc_id
         index_it = sig is not None
         if sig is not None:
-            keys = keys or _band_keys(sig.tobytes())
+            keys = keys or _band_keys(sig[np.newaxis])[0]
             if match is None and since is not None and since < len(self._ids):
                 match = self._earliest_match(sig, keys, since)
             if match is not None:
@@ -361,7 +361,7 @@ class Clusterer:
         if sig is not None:
             self._sigs[index] = sig
             if index_it:
-                keys = keys or _band_keys(sig.tobytes())
+                keys = keys or _band_keys(sig[np.newaxis])[0]
                 for band, key in zip(self._bands, keys, strict=True):
                     band[key].append(index)
 
@@ -370,9 +370,7 @@ def _sign(texts: dict[str, str]) -> tuple[list[str], np.ndarray, list[list[bytes
     """The ids of the texts long enough to sign, their signatures (rows) and band keys."""
     rows, values = _signature_rows(list(texts.values()))
     ids = list(texts)
-    # every post's band keys at once: each band's values as one 16-byte string
-    keys = values.view(np.dtype((np.void, ROWS * 4))).tolist()
-    return [ids[i] for i in rows.tolist()], values, keys
+    return [ids[i] for i in rows.tolist()], values, _band_keys(values)
 
 
 def _may_share_earlier(values: np.ndarray) -> np.ndarray:
@@ -400,6 +398,6 @@ def _candidates(bands: list[dict[bytes, list[int]]], keys: list[bytes]) -> list[
     return sorted(set().union(*hits))
 
 
-def _band_keys(raw: bytes) -> list[bytes]:
-    step = ROWS * 4
-    return [raw[i * step:(i + 1) * step] for i in range(BANDS)]
+def _band_keys(values: np.ndarray) -> list[list[bytes]]:
+    """Each signature's band keys (rows of `values`), all at once: a band's values as bytes."""
+    return np.ascontiguousarray(values).view(np.dtype((np.void, ROWS * 4))).tolist()
