@@ -184,7 +184,14 @@ _CORE = re.compile(r"[\d一二两兩三四五六七八九十万萬만억億千�
 _PLAIN = re.compile(r"[\d.,\s]*")
 _PREFIX_CHARS = 16  # the longest currency written before an amount, with its spaces
 _BARE = _P["bare"].match if _P["bare"] is not None else None
-_BARE_RANK = 1 + 2 + 1  # the best rank of an amount with no currency: a period and a pay word
+
+
+def _rank(currency: bool, period: bool, pay_word: bool) -> int:
+    """How sure an amount is pay: a currency counts most, then a period, then a pay word."""
+    return (3 if currency else 1) + (2 if period else 0) + (1 if pay_word else 0)
+
+
+_BARE_RANK = _rank(False, True, True)  # the best an amount with no currency can rank
 _PAY_WORD = _P["pay_word"].search
 
 
@@ -343,11 +350,11 @@ def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
             explicit = table.get(_key(form))
             if explicit:
                 break
-    if (3 if explicit else 1) + 2 + 1 <= beat:
+    if _rank(bool(explicit), True, True) <= beat:
         return None  # even with a period and a pay word it would rank no higher
     period, said_before = _period(folded[max(0, start - 14):start], folded[end:end + 16])
     keyword = _keyword_before(folded, start)
-    if (3 if explicit else 1) + (2 if period else 0) + (1 if keyword else 0) <= beat:
+    if _rank(bool(explicit), bool(period), bool(keyword)) <= beat:
         return None
     low_value, low_unit = _amount(a1)
     if low_value is None:
@@ -395,8 +402,7 @@ def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
     salary = _salary(low_value, high_value, currency, period)
     if salary is None:
         return None
-    rank = (3 if explicit else 1) + (2 if period else 0) + (1 if keyword else 0)
-    return rank, salary
+    return _rank(bool(explicit), bool(period), bool(keyword)), salary
 
 
 def _salary(low: float, high: float, currency: str, period: str | None) -> dict[str, Any] | None:
