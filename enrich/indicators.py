@@ -187,9 +187,7 @@ def detect(
              for code in CODES if code in hits]
     aux = [{"code": code, "evidence": "; ".join(hits[code][:_MAX_EVIDENCE])}
            for code in _AUX if code in hits]
-    signals = Signals(items)
-    signals.aux = aux
-    return signals
+    return Signals(items, aux)
 
 
 def public(indicators: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -210,11 +208,9 @@ def _scan_text(text: str, hits: dict[str, list[str]]) -> list[tuple[int | None, 
     triggered: dict[str, list[tuple[int, int, str]]] = {}
     for start, end, (codes, triggers) in _SCANNER.scan(folded):
         if codes:
-            words = " ".join(text[start:end].split())
+            words = snippet(text, start, end)
             for code in codes:
-                found = hits.setdefault(code, [])
-                if words and words not in found:
-                    found.append(words)
+                _add(hits, code, words)
         for name, word in triggers:
             triggered.setdefault(name, []).append((start, end, word))
     for code, trigger in _PATTERNS:
