@@ -2,7 +2,8 @@
 record), and decide whether the post is gone; a removed post that is back is flagged.
 
 What counts as gone is data (takedown/data/removal.yaml). `check_requests` is what
-`lurewatch takedown check` and a scheduler run.
+`lurewatch takedown check` and a scheduler run; the answers are kept in the data folder it is
+given (`data_dir`, default LUREWATCH_DATA), under takedown/checks/.
 """
 
 from __future__ import annotations
@@ -69,9 +70,10 @@ def fetch(url: str) -> dict[str, Any]:
                 "error": f"{url}: {reason}"}
 
 
-def archive(answer: dict[str, Any], requested: str) -> dict[str, str]:
+def archive(answer: dict[str, Any], requested: str, *,
+            data_dir: Path | None = None) -> dict[str, str]:
     """Write the check's response (and request) to today's check WARC; return where."""
-    folder = config.data_dir() / "takedown" / "checks"
+    folder = (data_dir or config.data_dir()) / "takedown" / "checks"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"checks-{time.strftime('%Y%m%d', time.gmtime())}.warc.gz"
     body = answer["body"]
@@ -119,45 +121,49 @@ def verdict(target: dict[str, Any], answer: dict[str, Any]) -> tuple[str, str]:
     return "up", f"HTTP {status}: the post's page is still served"
 
 
-def check_request(request: dict[str, Any]) -> dict[str, Any]:
+def check_request(request: dict[str, Any], *, data_dir: Path | None = None) -> dict[str, Any]:
     """Check every post of one request, record each answer, update its status."""
     results = []
     for target in request.get("targets") or []:
         answer = fetch(target["url"])
-        kept = archive(answer, target["url"]) if not answer["error"] else {}
+        kept = archive(answer, target["url"], data_dir=data_dir) if not answer["error"] else {}
         outcome, why = verdict(target, answer)
         check = {"at": now_utc(), "url": target["url"], "http_status": answer["status"],
                  "verdict": outcome, "reason": why, **kept}
-        store.add_check(request["id"], check)
+        store.add_check(request["id"], check, data_dir=data_dir)
         results.append({**check, "doc_id": target.get("doc_id")})
     verdicts = {r["verdict"] for r in results}
     status, changed = request["status"], None
     if results and verdicts == {"removed"} and status in store.OPEN:
-        store.set_status(request["id"], "removed", "; ".join(r["reason"] for r in results))
-        store.set_flag(request["id"], None)
+        store.set_status(request["id"], "removed", "; ".join(r["reason"] for r in results),
+                         data_dir=data_dir)
+        store.set_flag(request["id"], None, data_dir=data_dir)
         status, changed = "removed", "removed"
     elif "up" in verdicts and status == "removed":
         back = next(r for r in results if r["verdict"] == "up")
-        previous = next((e["status"] for e in reversed(store.get(request["id"])["events"])
-                         if e["status"] in store.OPEN), "sent")
+        events = store.get(request["id"], data_dir=data_dir)["events"]
+        previous = next((e["status"] for e in reversed(events) if e["status"] in store.OPEN),
+                        "sent")
         flag = f"came back {back['at']}: {back['url']}"
-        store.set_status(request["id"], previous, f"post is up again ({back['reason']})")
-        store.set_flag(request["id"], flag)
+        store.set_status(request["id"], previous, f"post is up again ({back['reason']})",
+                         data_dir=data_dir)
+        store.set_flag(request["id"], flag, data_dir=data_dir)
         status, changed = previous, "came back"
     return {"request_id": request["id"], "status": status, "changed": changed,
             "checks": results}
 
 
-def check_requests(request_ids: list[int] | None = None) -> list[dict[str, Any]]:
+def check_requests(request_ids: list[int] | None = None, *,
+                   data_dir: Path | None = None) -> list[dict[str, Any]]:
     """Check the given requests, or every open one and every removed one (to catch returns)."""
     if request_ids:
         requests = []
         for request_id in request_ids:
-            found = store.get(request_id)
+            found = store.get(request_id, data_dir=data_dir)
             if found is None:
                 raise LookupError(f"no takedown request {request_id}; see "
                                   "`lurewatch takedown list`")
             requests.append(found)
     else:
-        requests = store.find(statuses=(*store.OPEN, "removed"))
-    return [check_request(r) for r in requests]
+        requests = store.find(statuses=(*store.OPEN, "removed"), data_dir=data_dir)
+    return [check_request(r, data_dir=data_dir) for r in requests]

@@ -1,5 +1,9 @@
 """Drafting a request: the letter (.eml, .html), its JSON record and the evidence bundle, for
-one post or a cluster of near-duplicates; and sending a draft when the analyst says so."""
+one post or a cluster of near-duplicates; and sending a draft when the analyst says so.
+
+Both take the data folder as `data_dir` (default LUREWATCH_DATA): the evidence paths relative
+to it, the tracking database, the RDAP cache and the default draft folders are all in it.
+"""
 
 from __future__ import annotations
 
@@ -42,19 +46,19 @@ def load_documents(doc: dict[str, Any] | str, cluster: bool) -> list[dict[str, A
     return docs
 
 
-def _local_file(value: str | None) -> Path | None:
-    """An evidence path as documents hold it: absolute, or relative to LUREWATCH_DATA."""
+def _local_file(value: str | None, data_dir: Path) -> Path | None:
+    """An evidence path as documents hold it: absolute, or relative to the data folder."""
     if not value:
         return None
     path = Path(value)
-    for candidate in ([path] if path.is_absolute() else [config.data_dir() / path, path]):
+    for candidate in ([path] if path.is_absolute() else [data_dir / path, path]):
         if candidate.is_file():
             return candidate
     return None
 
 
-def _evidence_files(doc: dict[str, Any], notes: list[dict[str, Any]],
-                    browser: Chromium) -> dict[str, bytes]:
+def _evidence_files(doc: dict[str, Any], notes: list[dict[str, Any]], browser: Chromium,
+                    data_dir: Path) -> dict[str, bytes]:
     """The archived exchange, the document and a screenshot of one post, for the bundle."""
     folder = f"posts/{doc['id']}"
     files = {f"{folder}/document.json": json.dumps(doc, ensure_ascii=False, indent=2).encode()}
@@ -62,17 +66,17 @@ def _evidence_files(doc: dict[str, Any], notes: list[dict[str, Any]],
     note: dict[str, Any] = {"document": doc["id"], "warc": None, "screenshot": None}
     head, body = "", b""
     if evidence.get("warc") and evidence.get("record_id"):
+        warc = _local_file(evidence["warc"], data_dir) or evidence["warc"]
         try:
-            files[f"{folder}/response.warc.gz"] = bundle.warc_records(evidence["warc"],
-                                                                      evidence["record_id"])
-            head, body = read_record(evidence["warc"], evidence["record_id"])
+            files[f"{folder}/response.warc.gz"] = bundle.warc_records(warc, evidence["record_id"])
+            head, body = read_record(warc, evidence["record_id"])
             note["warc"] = f"{folder}/response.warc.gz"
             note["body_sha256_matches"] = bundle.sha256(body) == evidence.get("sha256")
         except (OSError, KeyError) as exc:
             note["warc_error"] = f"cannot read the archived response: {exc}"
     else:
         note["warc_error"] = "the document points at no archived response"
-    shot = _local_file(evidence.get("screenshot"))
+    shot = _local_file(evidence.get("screenshot"), data_dir)
     if shot is not None:
         files[f"{folder}/screenshot{shot.suffix or '.png'}"] = shot.read_bytes()
         note["screenshot"] = f"{folder}/screenshot{shot.suffix or '.png'}"
@@ -100,8 +104,8 @@ def _evidence_files(doc: dict[str, Any], notes: list[dict[str, Any]],
     return files
 
 
-def _existing_draft(doc_ids: list[str]) -> dict[str, Any] | None:
-    for request in store.find(status="draft", doc_id=doc_ids[0]):
+def _existing_draft(doc_ids: list[str], data_dir: Path) -> dict[str, Any] | None:
+    for request in store.find(status="draft", doc_id=doc_ids[0], data_dir=data_dir):
         if request["doc_ids"] == doc_ids:
             return request
     return None
@@ -110,33 +114,36 @@ def _existing_draft(doc_ids: list[str]) -> dict[str, Any] | None:
 def draft(doc: dict[str, Any] | str, out_dir: str | Path | None = None, *,
           cluster: bool = False, lang: str | None = None, send_now: bool = False,
           smtp_url: str | None = None,
-          members: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+          members: list[dict[str, Any]] | None = None,
+          data_dir: Path | None = None) -> dict[str, Any]:
     """Draft (or redraft) the request about `doc` into `out_dir` and track it.
 
     Returns {"request_id", "reference", "out_dir", "files": {name: path}, "recipient",
-    "language", "status"}. `out_dir` defaults to LUREWATCH_DATA/takedown/requests/ID-DOCID.
-    With `send_now`, the letter is also sent (see `send_request`). `members`: near-duplicates
-    already read by the caller (the web UI reads its own index), instead of `cluster`.
+    "language", "status"}. `out_dir` defaults to DATA/takedown/requests/ID-DOCID, DATA being
+    `data_dir` (default LUREWATCH_DATA). With `send_now`, the letter is also sent (see
+    `send_request`). `members`: near-duplicates already read by the caller (the web UI reads
+    its own index), instead of `cluster`.
     """
+    data_dir = data_dir or config.data_dir()
     if isinstance(doc, dict) and members is not None:
         docs = [doc, *(m for m in members if m.get("id") != doc.get("id"))]
     else:
         docs = load_documents(doc, cluster)
     primary = docs[0]
     doc_ids = [d["id"] for d in docs]
-    recipient = recipient_for(primary)
+    recipient = recipient_for(primary, data_dir=data_dir)
     try:
         language = letters.choose_language(recipient, primary.get("lang"), lang)
     except ValueError as exc:
         raise TakedownError(str(exc)) from None
-    existing = _existing_draft(doc_ids)
+    existing = _existing_draft(doc_ids, data_dir)
     request_id = existing["id"] if existing else store.create(
         doc_ids, primary.get("url"), primary.get("platform"), recipient, language,
-        Path(out_dir or "."), [target_for(d) for d in docs])
+        Path(out_dir or "."), [target_for(d) for d in docs], data_dir=data_dir)
     folder = Path(out_dir) if out_dir else (
-        config.data_dir() / "takedown" / "requests" / f"{request_id:05d}-{primary['id']}")
+        data_dir / "takedown" / "requests" / f"{request_id:05d}-{primary['id']}")
     folder.mkdir(parents=True, exist_ok=True)
-    store.update_draft(request_id, recipient, language, folder.resolve())
+    store.update_draft(request_id, recipient, language, folder.resolve(), data_dir=data_dir)
     reference = f"LW-TD-{request_id}-{primary['id'][:8]}"
 
     notes: list[dict[str, Any]] = []
@@ -145,7 +152,7 @@ def draft(doc: dict[str, Any] | str, out_dir: str | Path | None = None, *,
     pdf_error = None
     with Chromium() as browser:
         for d in docs:
-            files.update(_evidence_files(d, notes, browser))
+            files.update(_evidence_files(d, notes, browser, data_dir))
         try:
             (folder / "request.pdf").write_bytes(browser.pdf(letter["html"]))
         except ScreenshotError as exc:
@@ -180,13 +187,15 @@ def draft(doc: dict[str, Any] | str, out_dir: str | Path | None = None, *,
               "language": language, "status": "draft"}
     if send_now:
         result["status"] = "sent"
-        result["server_answer"] = send_request(request_id, smtp_url)
+        result["server_answer"] = send_request(request_id, smtp_url, data_dir=data_dir)
     return result
 
 
-def send_request(request_id: int, smtp_url: str | None = None) -> str:
-    """Send a drafted request through LUREWATCH_SMTP, keep the message sent, mark it sent."""
-    request = store.get(request_id)
+def send_request(request_id: int, smtp_url: str | None = None, *,
+                 data_dir: Path | None = None) -> str:
+    """Send a drafted request (tracked in `data_dir`, default LUREWATCH_DATA) through
+    LUREWATCH_SMTP, keep the message sent, mark it sent."""
+    request = store.get(request_id, data_dir=data_dir)
     if request is None:
         raise TakedownError(f"no takedown request {request_id}; see `lurewatch takedown list`")
     folder = Path(request["out_dir"])
@@ -207,6 +216,6 @@ def send_request(request_id: int, smtp_url: str | None = None) -> str:
     kept = folder / "sent" / f"{now_utc().replace(':', '')}.eml"
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_bytes(message.as_bytes(policy=policy.SMTP))
-    store.add_sent(request_id, kept, answer)
-    store.set_status(request_id, "sent", f"sent to {message['To']}: {answer}")
+    store.add_sent(request_id, kept, answer, data_dir=data_dir)
+    store.set_status(request_id, "sent", f"sent to {message['To']}: {answer}", data_dir=data_dir)
     return answer

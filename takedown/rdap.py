@@ -5,7 +5,8 @@ someone able to act on it.
 The server for a name or address comes from IANA's bootstrap files (RFC 9224): a shipped
 subset in takedown/data/rdap/, or the folder LUREWATCH_RDAP_BOOTSTRAP names; LUREWATCH_RDAP_URL
 sends every lookup to one server instead (a local mirror, or the tests' fixture server).
-Answers are cached for a week in LUREWATCH_DATA/takedown/rdap-cache.json; failures are not.
+Answers are cached for a week in DATA/takedown/rdap-cache.json, DATA being the data folder
+`lookup` is given (default LUREWATCH_DATA); failures are not cached.
 """
 
 from __future__ import annotations
@@ -182,35 +183,35 @@ def summarise(kind: str, name: str, data: dict[str, Any], server: str) -> dict[s
 
 # -- cached lookups -------------------------------------------------------------------------------
 
-def _cache_path() -> Path:
-    return config.data_dir() / "takedown" / "rdap-cache.json"
+def _cache_path(data_dir: Path | None = None) -> Path:
+    return (data_dir or config.data_dir()) / "takedown" / "rdap-cache.json"
 
 
-def _cache() -> dict[str, Any]:
+def _cache(data_dir: Path | None = None) -> dict[str, Any]:
     try:
-        return json.loads(_cache_path().read_text(encoding="utf-8"))
+        return json.loads(_cache_path(data_dir).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
 
-def _remember(key: str, answer: dict[str, Any]) -> None:
-    cache = _cache()
+def _remember(key: str, answer: dict[str, Any], data_dir: Path | None) -> None:
+    cache = _cache(data_dir)
     cache[key] = {**answer, "cached": time.time()}
-    path = _cache_path()
+    path = _cache_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(cache, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(path)
 
 
-def lookup(kind: str, name: str) -> dict[str, Any]:
-    """The summary of `kind` ("domain" or "ip") `name`, from the cache when fresh.
+def lookup(kind: str, name: str, *, data_dir: Path | None = None) -> dict[str, Any]:
+    """The summary of `kind` ("domain" or "ip") `name`, from the cache in `data_dir` when fresh.
 
     Never raises for a failed lookup: the answer carries `error` instead, so that a draft is
     still made (addressed to no one, saying why) when a registry is down.
     """
     key = f"{kind}:{name.lower()}"
-    hit = _cache().get(key)
+    hit = _cache(data_dir).get(key)
     if hit and time.time() - hit.get("cached", 0) < CACHE_SECONDS:
         return {k: v for k, v in hit.items() if k != "cached"} | {"from_cache": True}
     try:
@@ -220,5 +221,5 @@ def lookup(kind: str, name: str) -> dict[str, Any]:
         return {"query": key, "server": None, "organisation": None, "network": None,
                 "abuse_email": None, "abuse_phone": None, "links": [],
                 "fetched_at": now_utc(), "error": str(exc)}
-    _remember(key, answer)
+    _remember(key, answer, data_dir)
     return answer | {"from_cache": False}

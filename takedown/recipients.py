@@ -110,13 +110,14 @@ def _address_of(host: str) -> str | None:
     return str(ip) if ip.version == 4 and ip.is_global else None
 
 
-def from_rdap(host: str) -> dict[str, Any]:
+def from_rdap(host: str, *, data_dir: Path | None = None) -> dict[str, Any]:
     """The hosting network's abuse contact as recipient, the registrar's in copy (or the other
-    way round when the host has none); the RDAP answers are kept for the record."""
+    way round when the host has none); the RDAP answers are kept for the record (and cached in
+    `data_dir`, see takedown/rdap.py)."""
     domain = registrable_domain(host)
-    registrar = rdap.lookup("domain", domain) if domain else None
+    registrar = rdap.lookup("domain", domain, data_dir=data_dir) if domain else None
     address = _address_of(host) if host else None
-    hosting = rdap.lookup("ip", address) if address else None
+    hosting = rdap.lookup("ip", address, data_dir=data_dir) if address else None
     contacts = [(label, answer) for label, answer in (("hosting", hosting),
                                                       ("registrar", registrar)) if answer]
     with_mail = [(label, a) for label, a in contacts if a.get("abuse_email")]
@@ -143,9 +144,10 @@ def from_rdap(host: str) -> dict[str, Any]:
     }
 
 
-def recipient_for(doc: dict[str, Any]) -> dict[str, Any]:
-    """Where the request about `doc` goes, with the accounts to report elsewhere as `also`."""
-    recipient = match_known(doc) or from_rdap(host_of(doc.get("url")))
+def recipient_for(doc: dict[str, Any], *, data_dir: Path | None = None) -> dict[str, Any]:
+    """Where the request about `doc` goes, with the accounts to report elsewhere as `also`;
+    `data_dir` holds the RDAP cache (default LUREWATCH_DATA)."""
+    recipient = match_known(doc) or from_rdap(host_of(doc.get("url")), data_dir=data_dir)
     recipient["also"] = also_report(doc, recipient["key"])
     recipient.setdefault("notes", [])
     if not recipient.get("email"):

@@ -1,5 +1,9 @@
 """Tracking: every request, its status history, its removal checks and the mail sent, in one
-SQLite file (LUREWATCH_DATA/takedown/requests.db) that the CLI and the web UI share."""
+SQLite file (DATA/takedown/requests.db) that the CLI and the web UI share.
+
+DATA is the data folder each function takes as `data_dir`: None means LUREWATCH_DATA, as the CLI
+uses; the web UI passes its app's own (create_app's `data_dir`).
+"""
 
 from __future__ import annotations
 
@@ -59,13 +63,13 @@ CREATE TABLE IF NOT EXISTS sent (
 """
 
 
-def db_path() -> Path:
-    return config.data_dir() / "takedown" / "requests.db"
+def db_path(data_dir: Path | None = None) -> Path:
+    return (data_dir or config.data_dir()) / "takedown" / "requests.db"
 
 
 @contextmanager
-def connect() -> Iterator[sqlite3.Connection]:
-    path = db_path()
+def connect(data_dir: Path | None = None) -> Iterator[sqlite3.Connection]:
+    path = db_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=30)
     db.row_factory = sqlite3.Row
@@ -87,9 +91,9 @@ def _request(row: sqlite3.Row) -> dict[str, Any]:
 
 def create(doc_ids: list[str], url: str | None, platform: str | None,
            recipient: dict[str, Any], lang: str, out_dir: Path,
-           targets: list[dict[str, Any]]) -> int:
+           targets: list[dict[str, Any]], *, data_dir: Path | None = None) -> int:
     now = now_utc()
-    with connect() as db:
+    with connect(data_dir) as db:
         cursor = db.execute(
             "INSERT INTO requests (doc_id, doc_ids, url, platform, recipient, targets, lang, "
             "out_dir, status, created_at, updated_at) "
@@ -101,15 +105,16 @@ def create(doc_ids: list[str], url: str | None, platform: str | None,
     return request_id
 
 
-def update_draft(request_id: int, recipient: dict[str, Any], lang: str, out_dir: Path) -> None:
-    with connect() as db:
+def update_draft(request_id: int, recipient: dict[str, Any], lang: str, out_dir: Path, *,
+                 data_dir: Path | None = None) -> None:
+    with connect(data_dir) as db:
         db.execute("UPDATE requests SET recipient = ?, lang = ?, out_dir = ?, updated_at = ? "
                    "WHERE id = ?", (json.dumps(recipient), lang, str(out_dir), now_utc(),
                                     request_id))
 
 
-def get(request_id: int) -> dict[str, Any] | None:
-    with connect() as db:
+def get(request_id: int, *, data_dir: Path | None = None) -> dict[str, Any] | None:
+    with connect(data_dir) as db:
         row = db.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
         if row is None:
             return None
@@ -126,7 +131,8 @@ def get(request_id: int) -> dict[str, Any] | None:
 
 
 def find(status: str | None = None, doc_id: str | None = None,
-         statuses: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+         statuses: tuple[str, ...] | None = None, *,
+         data_dir: Path | None = None) -> list[dict[str, Any]]:
     """Requests, newest first, filtered by status (or several) and by the post they are about."""
     sql, args = "SELECT * FROM requests WHERE 1 = 1", []
     if status:
@@ -138,35 +144,37 @@ def find(status: str | None = None, doc_id: str | None = None,
     if doc_id:
         sql += " AND EXISTS (SELECT 1 FROM json_each(requests.doc_ids) WHERE value = ?)"
         args.append(doc_id)
-    with connect() as db:
+    with connect(data_dir) as db:
         return [_request(r) for r in db.execute(sql + " ORDER BY id DESC", args)]
 
 
 def set_status(request_id: int, status: str, note: str | None = None,
-               at: str | None = None) -> None:
+               at: str | None = None, *, data_dir: Path | None = None) -> None:
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
     at = at or now_utc()
-    with connect() as db:
+    with connect(data_dir) as db:
         db.execute("UPDATE requests SET status = ?, updated_at = ? WHERE id = ?",
                    (status, at, request_id))
         db.execute("INSERT INTO events VALUES (?, ?, ?, ?)", (request_id, at, status, note))
 
 
-def set_flag(request_id: int, flag: str | None) -> None:
-    with connect() as db:
+def set_flag(request_id: int, flag: str | None, *, data_dir: Path | None = None) -> None:
+    with connect(data_dir) as db:
         db.execute("UPDATE requests SET flag = ? WHERE id = ?", (flag, request_id))
 
 
-def add_check(request_id: int, check: dict[str, Any]) -> None:
-    with connect() as db:
+def add_check(request_id: int, check: dict[str, Any], *,
+              data_dir: Path | None = None) -> None:
+    with connect(data_dir) as db:
         db.execute("INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
             request_id, check["at"], check["url"], check.get("http_status"), check["verdict"],
             check.get("reason"), check.get("warc"), check.get("record_id"), check.get("sha256")))
         db.execute("UPDATE requests SET last_check = ? WHERE id = ?", (check["at"], request_id))
 
 
-def add_sent(request_id: int, path: Path, answer: str) -> None:
-    with connect() as db:
+def add_sent(request_id: int, path: Path, answer: str, *,
+             data_dir: Path | None = None) -> None:
+    with connect(data_dir) as db:
         db.execute("INSERT INTO sent VALUES (?, ?, ?, ?)",
                    (request_id, now_utc(), str(path), answer))

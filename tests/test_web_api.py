@@ -331,19 +331,11 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     add_evidence(docs, tmp / "data")
     url = f"sqlite:///{tmp / 'index.db'}"
     build_index(url, docs=docs)
-    # the takedown requests' store lives in LUREWATCH_DATA: this test's own, not ./data
-    saved = os.environ.get("LUREWATCH_DATA")
-    os.environ["LUREWATCH_DATA"] = str(tmp / "data")
-    try:
-        with live_server(create_app(url, token=TOKEN, data_dir=tmp / "data")) as base:
-            # reads: the writes (watchlists, takedown drafts) have tests of their own
-            schema = schemathesis.openapi.from_url(base + "/openapi.json", headers=AUTH)
-            yield schema.include(method="GET")
-    finally:
-        if saved is None:
-            os.environ.pop("LUREWATCH_DATA", None)
-        else:
-            os.environ["LUREWATCH_DATA"] = saved
+    # (the takedown requests' store is in the app's data folder: this test's own, not ./data)
+    with live_server(create_app(url, token=TOKEN, data_dir=tmp / "data")) as base:
+        # reads: the writes (watchlists, takedown drafts) have tests of their own
+        schema = schemathesis.openapi.from_url(base + "/openapi.json", headers=AUTH)
+        yield schema.include(method="GET")
 
 
 def test_every_answer_matches_the_openapi_description(api_schema: Any) -> None:

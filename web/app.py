@@ -68,7 +68,7 @@ def create_app(index_url: str | None = None, token: str | None = None,
 
     With `token`, every request must carry it (see web/auth.py); without, the server answers
     only requests addressed to a loopback name. `data_dir` (default: LUREWATCH_DATA) is where
-    evidence files may be served from.
+    evidence files may be served from and where takedown requests are kept.
     """
     store = Store(index_url, es_index)
 

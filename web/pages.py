@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -78,14 +79,14 @@ def post_page(request: Request, doc_id: str, db: Stored) -> Response:
         has_warc=bool(evidence.get("record_id"))
         and evidence_file(data_dir, evidence.get("warc")) is not None,
         has_screenshot=evidence_file(data_dir, evidence.get("screenshot")) is not None,
-        requests=takedown_requests(doc_id), takedown_languages=letters.languages(),
+        requests=takedown_requests(data_dir, doc_id), takedown_languages=letters.languages(),
     )
 
 
-def takedown_requests(doc_id: str) -> list[dict[str, Any]]:
+def takedown_requests(data_dir: Path, doc_id: str) -> list[dict[str, Any]]:
     """The takedown requests about one post (none when their store cannot be read)."""
     try:
-        return takedown_store.find(doc_id=doc_id)
+        return takedown_store.find(doc_id=doc_id, data_dir=data_dir)
     except (sqlite3.Error, OSError):  # the post page must render even without a store
         return []
 

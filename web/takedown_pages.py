@@ -2,7 +2,8 @@
 post page's "draft takedown request" button; the same as JSON under /api/takedowns.
 
 Drafting (which may start Chromium) runs in the thread pool, never on the event loop.
-Requests live in LUREWATCH_DATA/takedown/ (takedown/store.py), shared with the CLI. Every write
+Requests live in the app's data folder, DATA/takedown/ (create_app's `data_dir`, default
+LUREWATCH_DATA; see takedown/store.py), shared with the CLI run on the same folder. Every write
 comes from this site's own pages or as JSON (web/auth.py's rules), so that a page elsewhere
 cannot draft, send or close requests through the analyst's browser.
 """
@@ -44,8 +45,13 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(body).items()}
 
 
-def _request_or_404(request_id: int) -> dict[str, Any]:
-    found = store.get(request_id)
+def _data_dir(request: Request) -> Path:
+    """The app's data folder: every takedown call below is given it."""
+    return request.app.state.data_dir
+
+
+def _request_or_404(request: Request, request_id: int) -> dict[str, Any]:
+    found = store.get(request_id, data_dir=_data_dir(request))
     if found is None:
         raise HTTPException(404, f"no takedown request {request_id}")
     return found
@@ -59,7 +65,8 @@ def _draft_from_index(request: Request, doc_id: str, lang: str | None,
         raise HTTPException(404, f"no post {doc_id!r} in the index")
     members = pivots.near_duplicates(db, doc, limit=49) if cluster else []
     try:
-        return draft(doc, None, lang=lang or None, members=members)
+        return draft(doc, None, lang=lang or None, members=members,
+                     data_dir=_data_dir(request))
     except TakedownError as exc:
         raise HTTPException(400, str(exc)) from None
 
@@ -69,13 +76,13 @@ def _draft_from_index(request: Request, doc_id: str, lang: str | None,
 @router.get("/takedowns")
 def takedowns_page(request: Request, status: str | None = None) -> Response:
     chosen = status if status in store.STATUSES else None
-    return page(request, "takedowns.html", requests=store.find(status=chosen), chosen=chosen,
-                statuses=store.STATUSES)
+    return page(request, "takedowns.html", chosen=chosen, statuses=store.STATUSES,
+                requests=store.find(status=chosen, data_dir=_data_dir(request)))
 
 
 @router.get("/takedowns/{request_id}")
 def takedown_page(request: Request, request_id: RequestId, error: str | None = None) -> Response:
-    found = _request_or_404(request_id)
+    found = _request_or_404(request, request_id)
     folder = Path(found["out_dir"])
     files = [name for name in SERVED if (folder / name).is_file()]
     return page(request, "takedown.html", r=found, files=files, statuses=store.STATUSES,
@@ -94,20 +101,21 @@ async def draft_from_post(request: Request, doc_id: str) -> Response:
 @router.post("/takedowns/{request_id}/status")
 async def change_status(request: Request, request_id: RequestId) -> Response:
     auth.require_own_pages(request)
-    _request_or_404(request_id)
+    _request_or_404(request, request_id)
     form = await _form(request)
     if form.get("status") not in store.STATUSES:
         raise HTTPException(400, f"status is one of: {', '.join(store.STATUSES)}")
-    store.set_status(request_id, form["status"], form.get("note") or None)
+    store.set_status(request_id, form["status"], form.get("note") or None,
+                     data_dir=_data_dir(request))
     return RedirectResponse(f"/takedowns/{request_id}", 303)
 
 
 @router.post("/takedowns/{request_id}/send")
 def send_page(request: Request, request_id: RequestId) -> Response:
     auth.require_own_pages(request)
-    _request_or_404(request_id)
+    _request_or_404(request, request_id)
     try:
-        send_request(request_id)
+        send_request(request_id, data_dir=_data_dir(request))
     except TakedownError as exc:
         return takedown_page(request, request_id, error=str(exc))
     return RedirectResponse(f"/takedowns/{request_id}", 303)
@@ -118,14 +126,14 @@ def check_page(request: Request, request_id: RequestId) -> Response:
     from takedown.check import check_requests
 
     auth.require_own_pages(request)
-    _request_or_404(request_id)
-    check_requests([request_id])
+    _request_or_404(request, request_id)
+    check_requests([request_id], data_dir=_data_dir(request))
     return RedirectResponse(f"/takedowns/{request_id}", 303)
 
 
 @router.get("/takedowns/{request_id}/files/{name}")
-def takedown_file(request_id: RequestId, name: str) -> Response:
-    found = _request_or_404(request_id)
+def takedown_file(request: Request, request_id: RequestId, name: str) -> Response:
+    found = _request_or_404(request, request_id)
     path = Path(found["out_dir"]) / name
     if name not in SERVED or not path.is_file():
         raise HTTPException(404, f"request {request_id} has no file {name!r}")
@@ -138,16 +146,17 @@ def takedown_file(request_id: RequestId, name: str) -> Response:
 # -- JSON -----------------------------------------------------------------------------------------
 
 @api.get("/api/takedowns", tags=["takedowns"], responses=errors(400, 401))
-def list_takedowns(status: Status | None = None,
+def list_takedowns(request: Request, status: Status | None = None,
                    doc: str | None = None) -> list[dict[str, Any]]:
     """Takedown requests, newest first, of one status or about one document (its id)."""
-    return store.find(status=status.value if status else None, doc_id=doc)
+    return store.find(status=status.value if status else None, doc_id=doc,
+                      data_dir=_data_dir(request))
 
 
 @api.get("/api/takedowns/{request_id}", tags=["takedowns"], responses=errors(400, 401, 404))
-def get_takedown(request_id: RequestId) -> dict[str, Any]:
+def get_takedown(request: Request, request_id: RequestId) -> dict[str, Any]:
     """One request with its status history, removal checks and sent messages."""
-    return _request_or_404(request_id)
+    return _request_or_404(request, request_id)
 
 
 @api.post("/api/takedowns", tags=["takedowns"], status_code=201,
@@ -170,7 +179,7 @@ async def create_takedown(request: Request) -> Response:
 async def set_takedown_status(request: Request, request_id: RequestId) -> dict[str, Any]:
     """Record a status: JSON `{"status": S, "note": TEXT?}`."""
     auth.require_json_write(request)
-    _request_or_404(request_id)
+    _request_or_404(request, request_id)
     try:
         body = await request.json()
         status = body["status"]
@@ -178,5 +187,5 @@ async def set_takedown_status(request: Request, request_id: RequestId) -> dict[s
         raise HTTPException(400, 'send JSON {"status": "..."}') from None
     if status not in store.STATUSES:
         raise HTTPException(400, f"status is one of: {', '.join(store.STATUSES)}")
-    store.set_status(request_id, status, body.get("note"))
-    return _request_or_404(request_id)
+    store.set_status(request_id, status, body.get("note"), data_dir=_data_dir(request))
+    return _request_or_404(request, request_id)
