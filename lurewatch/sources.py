@@ -19,18 +19,24 @@
         politeness: {download_delay: 1, concurrency: 2, obey_robots: false, reason: "..."}
 
 A selector is a string that says its language: `css:h1.title::text` or `xpath://h1/text()`.
+`posted_at` is read with its formats (else ISO 8601), else as a relative date ("3 days ago",
+"어제") counted back from the fetch moment (parse_date, data/relative_dates.yaml).
 Everything is checked when the file is loaded, so that a typo is a one-line error naming the
 source or profile and the field, not a crawl that silently finds nothing.
 """
 
 from __future__ import annotations
 
+import calendar
 import os
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -86,7 +92,7 @@ class FieldRule:
 
     query: Query
     pattern: re.Pattern[str] | None = None
-    formats: tuple[str, ...] = ()  # strptime formats; empty = ISO 8601
+    formats: tuple[str, ...] = ()  # strptime formats; empty = ISO 8601; then relative dates
     timezone: tzinfo | None = None  # for dates written without an offset
 
 
@@ -354,8 +360,27 @@ def _bool(value: Any, fail: Any) -> bool:
     return value
 
 
-def parse_date(text: str, rule: FieldRule) -> datetime | None:
-    """A date as the profile says the site writes it (strptime formats, else ISO 8601)."""
+# -- dates ----------------------------------------------------------------------------------
+
+class DateReading(NamedTuple):
+    """A parsed `posted_at`: the moment, and for a relative date ("3 days ago") the unit it was
+    counted in, which is all the precision the page gave (None when written absolutely)."""
+
+    moment: datetime
+    relative: str | None = None
+
+
+def parse_date(text: str, rule: FieldRule, now: datetime | None = None) -> datetime | None:
+    """A date as the profile says the site writes it (strptime formats, else ISO 8601), else a
+    relative date ("3 days ago", "어제") counted back from `now`, the fetch moment (see
+    read_date)."""
+    reading = read_date(text, rule, now)
+    return reading.moment if reading else None
+
+
+def read_date(text: str, rule: FieldRule, now: datetime | None = None) -> DateReading | None:
+    """parse_date's answer and whether it was relative. Relative dates need `now`: the parser
+    keeps no clock of its own, so a re-read of an archived page gives the same answer."""
     text = " ".join(text.split())
     for fmt in rule.formats or ("iso",):
         try:
@@ -365,5 +390,113 @@ def parse_date(text: str, rule: FieldRule) -> datetime | None:
             continue
         if moment.tzinfo is None and rule.timezone is not None:
             moment = moment.replace(tzinfo=rule.timezone)
-        return moment
+        return DateReading(moment)
+    return parse_relative_date(text, now, rule.timezone) if now is not None else None
+
+
+RELATIVE_DATES = Path(__file__).resolve().parent / "data" / "relative_dates.yaml"
+DATE_UNITS = ("second", "minute", "hour", "day", "week", "month", "year")
+_MAX_RELATIVE = 120  # characters: longer texts are sentences, not dates
+_TRIM = " .,;:·•()[]"  # not dashes: "-3 days ago" is no date
+
+
+def _fold(text: str) -> str:
+    """The form relative dates are matched in: NFKC (full-width to ASCII), case folded, Khmer's
+    zero-width word breaks as spaces, whitespace collapsed; other scripts' digits stay (`\\d`
+    and int() read them)."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("\u200b", " ")
+    return " ".join(text.replace("\ufeff", "").split())
+
+
+def _alternation(words: Iterable[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class _Language:
+    """One language of relative_dates.yaml, compiled."""
+
+    counted: tuple[re.Pattern[str], ...]  # groups n (count) and unit
+    phrase: re.Pattern[str]  # group phrase: a key of `phrases`
+    units: dict[str, str]  # word -> unit
+    numbers: dict[str, int]  # word -> count
+    phrases: dict[str, int | None]  # phrase -> days back; None = the fetch moment
+
+
+@cache
+def relative_languages(path: Path = RELATIVE_DATES) -> dict[str, _Language]:
+    """The relative-date words of every language, compiled once per process."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    languages = {}
+    for lang, spec in raw.items():
+        units = {_fold(w): unit for unit, words in spec.get("units", {}).items()
+                 for w in words if unit in DATE_UNITS}
+        numbers = {_fold(w): int(n) for w, n in (spec.get("numbers") or {}).items()}
+        phrases: dict[str, int | None] = {_fold(p): None for p in spec.get("now") or ()}
+        for days, words in (spec.get("days") or {}).items():
+            phrases.update({_fold(p): int(days) for p in words})
+        prefix = (rf"(?:(?:{_alternation(_fold(p) for p in spec['prefixes'])}):? ?)*"
+                  if spec.get("prefixes") else "")
+        count = r"\d+" + (f"|{_alternation(numbers)}" if numbers else "")
+        counted = []
+        for form in spec.get("forms") or ():
+            body = re.escape(_fold(form)).replace(r"\ ", " ?")
+            body = (body.replace(r"\{n\}", f"(?P<n>{count})").replace(r"\{d\}", r"(?P<n>\d+)")
+                    .replace(r"\{unit\}", f"(?P<unit>{_alternation(units)})"))
+            counted.append(re.compile(prefix + body))
+        phrase = re.compile(f"{prefix}(?P<phrase>{_alternation(phrases) or '(?!)'})")
+        languages[str(lang)] = _Language(tuple(counted), phrase, units, numbers, phrases)
+    return languages
+
+
+def parse_relative_date(text: str, now: datetime, zone: tzinfo | None = None
+                        ) -> DateReading | None:
+    """A relative date ("3 days ago", "5h", "어제", "3天前", "๓ วันที่แล้ว") as the moment it
+    names, counted back from `now` (the fetch moment; naive = UTC); None when not one.
+
+    The answer is `now` minus the stated interval: the latest moment the words allow, as sites
+    round down ("3 days ago" covers 3 to 4 days). Seconds, minutes and hours are exact
+    durations; days and weeks are calendar days and months and years calendar months (the day
+    clamped: 31 March - 1 month = 28/29 February), counted on the wall clock of `zone` (the
+    profile's `timezone:`, else now's own), so the time of day is kept across DST changes.
+    "today" is `now`, "yesterday" `now` less one calendar day (the time of day is kept, like
+    "1 day ago"), "just now" is `now`. Never raises: what it cannot read or count gives None.
+    """
+    folded = _fold(text).strip(_TRIM)
+    if not folded or len(folded) > _MAX_RELATIVE:
+        return None
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    for language in relative_languages().values():
+        match = language.phrase.fullmatch(folded)
+        if match:
+            days = language.phrases[match.group("phrase")]
+            if days is None:
+                return DateReading(now, "minute")
+            return _back(now, days, "day", zone)
+        for pattern in language.counted:
+            match = pattern.fullmatch(folded)
+            if match:
+                word, unit = match.group("n"), language.units[match.group("unit")]
+                count = language.numbers[word] if word in language.numbers else int(word)
+                return _back(now, count, unit, zone)
     return None
+
+
+def _back(now: datetime, count: int, unit: str, zone: tzinfo | None) -> DateReading | None:
+    """`now` less `count` units (see parse_relative_date), or None when out of range."""
+    try:
+        if unit in ("second", "minute", "hour"):
+            return DateReading(now - timedelta(**{f"{unit}s": count}), unit)
+        local = now.astimezone(zone) if zone is not None else now
+        wall = local.replace(tzinfo=None)
+        if unit in ("day", "week"):
+            wall -= timedelta(days=count * (7 if unit == "week" else 1))
+        else:
+            year, month = divmod(wall.year * 12 + wall.month - 1
+                                 - count * (12 if unit == "year" else 1), 12)
+            wall = wall.replace(year=year, month=month + 1,
+                                day=min(wall.day, calendar.monthrange(year, month + 1)[1]))
+        return DateReading(wall.replace(tzinfo=local.tzinfo), unit)
+    except (ValueError, OverflowError):  # before year 1, or past timedelta's range
+        return None

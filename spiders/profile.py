@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -18,7 +20,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response, TextResponse
 
-from lurewatch.document import canonical_key, document_id
+from lurewatch.document import canonical_key, document_id, utc_iso
 from lurewatch.sources import (
     DISCOVERIES,
     START_KINDS,
@@ -26,7 +28,7 @@ from lurewatch.sources import (
     Profile,
     SourcesError,
     load_profile,
-    parse_date,
+    read_date,
     sources_path,
 )
 from pipelines.normalize import html_to_text
@@ -79,11 +81,27 @@ def field_html(response: TextResponse, rule: FieldRule) -> str:
     return "\n".join(parts)
 
 
+def fetched_at(response: Response) -> datetime:
+    """When the page was fetched, which relative dates ("3 days ago") count back from: the
+    response's HTTP Date header (the server's clock, kept by Scrapy's HTTP cache with the page),
+    else the current UTC time."""
+    value = response.headers.get(b"Date")
+    if value:
+        try:
+            moment = parsedate_to_datetime(value.decode("latin-1"))
+        except (TypeError, ValueError, IndexError):
+            pass
+        else:
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.now(UTC)
+
+
 def parse_profiled_job(
     response: Response, profile: Profile, source: str,
 ) -> dict[str, Any] | None:
     """The item (see normalize.item_to_document) for one job page, or None when the page
     lacks a title or a text where the profile says they are (so it is not a job page)."""
+    fetched = fetched_at(response)
     response = decode_response(response)
     if not isinstance(response, TextResponse):
         return None
@@ -94,11 +112,8 @@ def parse_profiled_job(
         return None
     values = {name: field_values(response, rule) for name, rule in rules.items()
               if name not in ("title", "text")}
-    posted_at = None
     posted_as = (values.get("posted_at") or [None])[0]
-    if posted_as:
-        moment = parse_date(posted_as, rules["posted_at"])
-        posted_at = moment.isoformat() if moment else None
+    reading = read_date(posted_as, rules["posted_at"], fetched) if posted_as else None
     url = (values.get("url") or [None])[0]
     meta: dict[str, Any] = {
         "profile": profile.name,
@@ -106,6 +121,9 @@ def parse_profiled_job(
         "page_lang": response.xpath("normalize-space(/html/@lang)").get() or None,
         "posted_as": posted_as,
     }
+    if reading and reading.relative:  # "3 days ago": only as precise as its unit, from then
+        meta["posted_precision"] = reading.relative
+        meta["posted_relative_to"] = utc_iso(fetched)
     for name, key in META_FIELDS.items():
         if values.get(name):
             meta[key] = " · ".join(values[name])
@@ -117,7 +135,7 @@ def parse_profiled_job(
         "title": title[0],
         "html": body,
         "links": fragment_links(body, response.url),
-        "posted_at": posted_at,
+        "posted_at": reading.moment.isoformat() if reading else None,
         "author": (values.get("author") or values.get("company") or [None])[0],
         "meta": meta,
     }

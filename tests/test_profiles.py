@@ -16,7 +16,7 @@ from typing import Any
 import phonenumbers
 import yaml
 
-from fixtures.classifieds.site import load_content, posted_at
+from fixtures.classifieds.site import load_content, posted_at, relative_posted, site_clock
 from fixtures.jobboard.site import load_content as load_board
 from fixtures.server import FixtureServer, serve_site
 from lurewatch.document import to_utc, utc_iso
@@ -110,6 +110,32 @@ def test_classifieds_profile_indexes_every_ad(env, tmp_path: Path) -> None:
     assert_lure(docs[ad_path(ADS[5107])], ADS[5107])
     assert_lure(docs[ad_path(ADS[5109])], ADS[5109])
     assert docs[ad_path(ADS[5112])]["risk"]["level"] != "high"  # an ordinary hotel job
+
+
+def test_relative_dates_count_back_from_the_date_header(sqlite_env) -> None:
+    """The board shows "6 weeks ago", "៦ សប្តាហ៍មុន", "6天前", "2 ชั่วโมงที่แล้ว" (each ad in its
+    language) and sends its clock as HTTP Date: posted_at is that moment less the stated
+    interval, and meta keeps the words, their precision and the moment they count from."""
+    server = serve_site("classifieds", relative_dates=True)
+    try:
+        crawl(sqlite_env, profile="classifieds", start_url=server.url + "/jobs")
+        docs = by_url(sqlite_env, server)
+    finally:
+        server.stop()
+    site = CONTENT["site"]
+    fetched = site_clock(site)
+    assert set(docs) == {ad_path(ad) for ad in ADS.values()}
+    units = Counter()
+    for ad in ADS.values():
+        doc, (text, interval, unit) = docs[ad_path(ad)], relative_posted(ad, site)
+        assert doc["meta"]["posted_as"] == text, ad["id"]
+        assert doc["posted_at"] == utc_iso(fetched - interval), (ad["id"], text)
+        assert doc["meta"]["posted_precision"] == unit
+        assert doc["meta"]["posted_relative_to"] == utc_iso(fetched)
+        units[unit] += 1
+    assert set(units) == {"hour", "day", "week"}
+    assert docs[ad_path(ADS[5130])]["posted_at"] == "2026-11-18T04:05:00Z"  # 2 hours before 06:05Z
+    assert docs[ad_path(ADS[5102])]["meta"]["posted_as"] == "៦ សប្តាហ៍មុន"
 
 
 def test_asiajoblink_profile_indexes_every_ad(env, jobboard_site: FixtureServer) -> None:
