@@ -10,13 +10,13 @@ so, which keeps phone numbers, years and ids out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from enrich.scan import clean, fold, trie_alternatives
+from enrich.scan import clean, fold, snippet, trie_alternatives
 
 _DIR = Path(__file__).with_name("data")
 _CFG = yaml.safe_load((_DIR / "pay.yaml").read_text(encoding="utf-8"))
@@ -34,7 +34,6 @@ _CJK_DIGITS = {
     "九": 9, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9,
 }
 _TEN = {"十": 10}
-_SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
 _NOT_DIGIT = re.compile(r"\D")
 _SEPARATOR = re.compile(r"[.,]")
@@ -42,11 +41,13 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def _norm(form: str) -> str:
-    return _SPACES.sub(" ", form.strip())
+    """White space collapsed (str.split splits where the regex \\s matches)."""
+    return " ".join(form.split())
 
 
 def _key(form: str) -> str:
-    return _SPACES.sub("", form)
+    """White space removed: the form under which a currency or period word is looked up."""
+    return "".join(form.split())
 
 
 def _latin_end(char: str) -> str:
@@ -137,8 +138,15 @@ def _build() -> dict[str, Any]:
     starts = {fold(str(t))[:1] for t in [*before_cur, *pre_mult, *big, *small]}
     sound = not any(c.isdecimal() or c.isspace() or c in _CJK_DIGITS or c in ".,"
                     for c in starts)
+    # What the money pattern can read: white space, digits, ".", ",", "/" and the characters
+    # of its words. It reads no further than the first other ("inert") character (it may
+    # look at it), so its reading depends on the text from just before it up to there.
+    words = [*before_cur, *after_cur, *latin, *pre_mult, *big, *small, *_CJK_DIGITS,
+             *(fold(str(t)) for t in _CFG["range"] if str(t))]
+    read = sorted({c for w in words for c in w if not c.isspace()} - set(".,/"))
     return {
         "money": re.compile(pattern),
+        "inert": re.compile(r"[^\s\d.,/" + "".join(re.escape(c) for c in read) + "]"),
         "leads": frozenset(f[-1:] for f in [*before_cur, *pre_mult] if f) - {""},
         "bare": re.compile(bare) if sound else None,
         "before_number": re.compile(
@@ -173,17 +181,34 @@ _BEFORE_CUR: dict[str, str] = _P["before_cur"]
 _AFTER_CUR: dict[str, str] = _P["after_cur"]
 # the money pattern's groups, read in one call
 _GROUPS = ("pre", "a1", "c1", "pre2", "a2", "c2", "pre3", "a3", "c3", "pm")
+_PRE: int = _P["money"].groupindex["pre"]
+_A1: int = _P["money"].groupindex["a1"]
 _BOUNDS = tuple(float(b) for b in _CFG["usd_month_bounds"])
 _YEARLY_FROM = float(_CFG["yearly_from_usd"])
 _MANWON_BELOW = float(_CFG["krw_manwon_below"])
 _BY_LANG: dict[str, str] = _CFG["default_currency"]["by_lang"]
 _BY_COUNTRY: dict[str, str] = _CFG["default_currency"]["by_country"]
 _SEARCH_LIMIT = 200_000  # pay is stated near the top; a 1 MB post is not read to the end
-# one character set, so that the engine skips to the next number in a single step
-_CORE = re.compile(r"[\d一二两兩三四五六七八九十万萬만억億千천백百일이삼사오육칠팔구]+")
+# The runs amounts are read from: digits, CJK numerals and units. A pattern that opens with
+# one character set lets the engine skip to the next run in one step (`[...]+` opens with a
+# repeat, and is tried at every character: twice the cost over a post).
+_NUMERAL_CHARS = r"\d一二两兩三四五六七八九十万萬만억億千천백百일이삼사오육칠팔구"
+_CORE = re.compile(f"[{_NUMERAL_CHARS}][{_NUMERAL_CHARS}]*")
+_SPAN = 200  # the longest amount, range and currency read from one number
 _PLAIN = re.compile(r"[\d.,\s]*")
 _PREFIX_CHARS = 16  # the longest currency written before an amount, with its spaces
+_PAY_WORD_CHARS = 20  # how far before an amount a pay word counts
+_PERIOD_BEFORE_CHARS = 14  # how far before an amount a period word counts
+_PERIOD_AFTER_CHARS = 16  # how far after an amount a period word counts
 _BARE = _P["bare"].match if _P["bare"] is not None else None
+_BARE_NUMBER: int = _P["bare"].groupindex["bare"] if _P["bare"] is not None else 0
+_MONEY = _P["money"].match
+_INERT = _P["inert"].search
+_READ_CHARS = 64  # how far after a number an inert character is looked for
+_LEADS: frozenset[str] = _P["leads"]
+_SALARY_KEYS = ("min", "max", "currency", "period", "usd_month")
+_NEEDS_SCRIPT: Any = object()  # a reading that depends on the scripts of the whole text
+_MEMO_LIMIT = 8192  # entries each memo keeps before it starts again
 
 
 def _rank(currency: bool, period: bool, pay_word: bool) -> int:
@@ -192,7 +217,25 @@ def _rank(currency: bool, period: bool, pay_word: bool) -> int:
 
 
 _BARE_RANK = _rank(False, True, True)  # the best an amount with no currency can rank
+_BEST_RANK = _rank(True, True, True)
 _PAY_WORD = _P["pay_word"].search
+
+
+class _Memo(dict[Any, Any]):
+    """Answers remembered by the small context they depend on (a few characters around a
+    number, an amount's parts): posts repeat a recruiter's lines and figures, so most
+    numbers are read in a context seen before. Cleared whole when full."""
+
+    def __init__(self, compute: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: Any) -> Any:
+        value = self.compute(key)  # (what raises is not remembered)
+        if len(self) >= _MEMO_LIMIT:
+            self.clear()
+        self[key] = value
+        return value
 
 
 def parse(text: str, lang: str | None = None, country: str | None = None) -> dict[str, Any] | None:
@@ -209,6 +252,8 @@ def parse_with_evidence(
     text: str, lang: str | None = None, country: str | None = None,
 ) -> tuple[dict[str, Any], str] | None:
     """Like `parse`, with the words of the text that state the pay (for indicator evidence)."""
+    lang = lang if isinstance(lang, str) else None  # (keys of remembered answers)
+    country = country if isinstance(country, str) else None
     try:
         return _parse(clean(text)[:_SEARCH_LIMIT], lang, country)
     except (ValueError, OverflowError, KeyError, IndexError):  # hostile text: no pay, no crash
@@ -225,123 +270,161 @@ def to_usd_month(amount: float, currency: str, period: str) -> float | None:
 
 
 def _parse(text: str, lang: str | None, country: str | None) -> tuple[dict[str, Any], str] | None:
+    """The best-ranked amount of the text (the first of the best), else a phrase of pay.
+
+    Amounts are found from the numbers outwards. The full money pattern has optional parts
+    before the number (a currency sign or code), so running it over the whole text would try
+    every position; instead each run of digits or CJK numerals is found first, the currency
+    written just before it is read backwards, and the full pattern is matched once from
+    there. Most runs are bare numbers (dates, phone numbers, counts) or Korean words that
+    merely contain a numeral: the bare pattern passes over those with one cheap match.
+    One loop, not a generator and a reader: this runs for every number of every post.
+    What is read around a number is remembered by the few characters it depends on
+    (`_Memo`), so a line or figure seen before costs a lookup, not a pattern.
+    """
     if not text:
         return None
     folded = fold(text)
-    best: tuple[int, int, dict[str, Any], str] | None = None
-    floor = [0]  # the best rank so far, which `_money` reads too
-    for match in _money(folded, floor):
-        candidate = _candidate(match, folded, text, lang, country, floor[0])
-        if candidate is None:
-            continue
-        rank, salary = candidate
-        if best is None or rank > best[0]:
-            best = (rank, match.start(), salary, " ".join(text[match.start():match.end()].split()))
-            floor[0] = rank
-            if rank >= 6:
-                break
-    if best is None and _P["phrase_rx"] is not None:
-        hit = _P["phrase_rx"].search(folded)
-        if hit:
-            row = _P["phrases"].get(_key(hit.group()))
-            if row:
-                salary = _salary(float(row["amount"]), float(row["amount"]), row["currency"],
-                                 row["period"])
-                if salary:
-                    return salary, " ".join(text[hit.start():hit.end()].split())
-    return (best[2], best[3]) if best else None
-
-
-def _money(folded: str, floor: list[int]) -> Iterator[re.Match[str]]:
-    """Amounts with their currency and range, found from the numbers outwards.
-
-    The full pattern has optional parts before the number (a currency sign or code), so
-    running it over the whole text would try every position; instead each run of digits or
-    CJK numerals is found first, the currency written just before it is read backwards, and
-    the full pattern is matched once from there. Most runs are bare numbers (dates, phone
-    numbers, counts) or Korean words that merely contain a numeral; `_bare` passes over
-    them with one cheap match. `floor[0]` is the best rank found so far: once a bare number
-    cannot beat it, it is passed over without looking for a pay word before it.
-    """
-    money = _P["money"].match
-    before = _P["before_number"].match
-    leads = _P["leads"]
     size = len(folded)
-    done = 0
+    context = _CONTEXTS[lang, country]
+    best: tuple[tuple[Any, ...], int, int] | None = None  # (salary row, start, end)
+    best_rank = 0
+    done = 0  # where the last amount (or bare number) read ends
     for hit in _CORE.finditer(folded):
         start = hit.start()
         if start < done:
             continue
-        stop = min(size, start + 200)
-        # a currency or multiplier written before the number ends in one of `leads`, just
+        stop = start + _SPAN  # (an end past the text is the text's end)
+        # a currency or multiplier written before the number ends in one of `_LEADS`, just
         # before it or before one space; if so, it is read backwards from the number
-        char = folded[start - 1] if start else ""
+        char = prev = folded[start - 1] if start else " "
         if char.isspace():
             char = folded[start - 2] if start > 1 else ""
-        lead = before(folded[max(done, start - _PREFIX_CHARS):start][::-1]) if (
-            char in leads) else None
-        if lead:
-            begin = start - lead.end()
+        back = _LEAD_CHARS[folded[max(done, start - _PREFIX_CHARS):start]] if (
+            char in _LEADS) else 0
+        if back:
+            begin = start - back
+        elif _BARE is not None and (found := _BARE(folded, start, stop)) is not None:
+            # The money pattern would read a bare number (or nothing at all, from a numeral
+            # with no unit: 이력서). A bare number is no pay unless a pay word comes shortly
+            # before it, never just after "+", "#" or "@" (a phone number, an id, a
+            # handle), and of no use once an amount better than a bare one can be is found:
+            # the tests `_candidate` makes first. Some are never pay (`_never_pay`).
+            number_end = found.end(_BARE_NUMBER)
+            if number_end < 0:
+                done = hit.end()
+                continue
+            if best_rank >= _BARE_RANK or prev in "+#@" or not _PAY_WORD_IN[
+                    folded[start - _PAY_WORD_CHARS if start > _PAY_WORD_CHARS else 0:start]
+                    ] or _never_pay(folded[start:number_end]):
+                done = max(found.end(), hit.end())
+                continue
+            begin = start
         else:
             begin = start
-            end = _bare(folded, start, stop, floor[0] >= _BARE_RANK)
-            if end is not None:
-                done = max(end, hit.end())
-                continue
-        match = money(folded, begin, stop)
-        if match is None and begin != start:
-            match = money(folded, start, stop)
-        if match is None or match.end() <= start:
+        # The money pattern's reading, remembered by the text it can read (see "inert"):
+        # from the character before `begin` (its look-behinds, `(?<![a-z]c)` of a currency
+        # and `(?<![\d])` of a number, look back one character) to an inert one.
+        inert = _INERT(folded, start, start + _READ_CHARS)
+        last = inert.end() if inert is not None else size if (
+            size <= start + _READ_CHARS) else 0
+        if last and begin:
+            low = begin - 1
+            reading = _READINGS[folded[low:last], start - low]
+        else:
+            low = 0
+            reading = _read(folded, begin, start, stop)
+        if reading is None:
             done = hit.end()
             continue
-        done = max(match.end(), hit.end())
-        yield match
+        match_start, match_end, first, groups = reading
+        match_start += low
+        match_end += low
+        done = max(match_end, hit.end())
+        candidate = _candidate(folded, text, match_start, match_end, first + low, groups,
+                               context, best_rank)
+        if candidate is not None:  # (it ranks above the best so far, or it is None)
+            best_rank, row = candidate
+            best = (row, match_start, match_end)
+            if best_rank >= _BEST_RANK:
+                break
+    if best is None:
+        return _phrase(folded, text)
+    row, start, end = best
+    return dict(zip(_SALARY_KEYS, row, strict=True)), snippet(text, start, end)
 
 
-def _bare(folded: str, start: int, stop: int, outranked: bool = False) -> int | None:
-    """For a run with no currency written before it: where the money pattern's reading of it
-    ends, when that reading is certainly no pay (`start` when it reads nothing), else None.
-
-    A bare number is no pay unless a pay word comes shortly before it, and never just after
-    "+", "#" or "@" (a phone number, an id, a handle): the tests `_candidate` makes first.
-    With `outranked`, a better amount than a bare number can be was found: it is no use.
-    Some bare numbers are never pay (`_never_pay`).
-    """
-    if _BARE is None:
+def _phrase(folded: str, text: str) -> tuple[dict[str, Any], str] | None:
+    """Pay written in words only ("月入过万"), with its words."""
+    if _P["phrase_rx"] is None:
         return None
-    found = _BARE(folded, start, stop)
-    if found is None:
+    hit = _P["phrase_rx"].search(folded)
+    if not hit:
         return None
-    number_end = found.end("bare")
-    if number_end < 0:
-        return start  # a numeral with no unit: not read at all
-    if outranked or (start and folded[start - 1] in "+#@") or _never_pay(
-            folded[start:number_end]) or _PAY_WORD(folded, max(0, start - 20), start) is None:
-        return found.end()
-    return None
+    row = _P["phrases"].get(_key(hit.group()))
+    if not row:
+        return None
+    salary = _salary(float(row["amount"]), float(row["amount"]), row["currency"], row["period"])
+    if not salary:
+        return None
+    return dict(zip(_SALARY_KEYS, salary, strict=True)), snippet(text, hit.start(), hit.end())
+
+
+def _lead_chars(before: str) -> int:
+    """How many of the characters before a number (`before`, read backwards) are a currency
+    or multiplier written before it, with its spaces; 0 if none."""
+    lead = _P["before_number"].match(before[::-1])
+    return lead.end() if lead else 0
+
+
+_LEAD_CHARS = _Memo(_lead_chars)
+
+
+def _read(text: str, begin: int, start: int, stop: int) -> tuple[Any, ...] | None:
+    """The money pattern's reading from `begin` (a currency written before the number at
+    `start`), else from `start`: (start, end, where its first word starts, `_GROUPS`), or
+    None if it reads nothing past `start`."""
+    match = _MONEY(text, begin, stop)
+    if match is None and begin != start:
+        match = _MONEY(text, start, stop)
+    if match is None or match.end() <= start:
+        return None
+    groups = match.group(*_GROUPS)
+    first = match.start(_PRE) if groups[0] else match.start(_A1)
+    return match.start(), match.end(), first, groups
+
+
+# (text read from the character before `begin`, start) -> reading (the text ends at the
+# character `_read` stops at)
+_READINGS = _Memo(lambda key: _read(key[0], 1, key[1], len(key[0])))
 
 
 def _never_pay(number: str) -> bool:
     """A bare number `_candidate` drops even after a pay word: a year, or seven digits or
     more with no separator (a phone number or an id)."""
-    return (len(number) >= 7 and number.isdigit()) or _YEAR.fullmatch(number) is not None
+    size = len(number)
+    return (size >= 7 and number.isdigit()) or (size == 4 and _YEAR.fullmatch(number) is not None)
 
 
-def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
-               country: str | None, beat: int = 0) -> tuple[int, dict[str, Any]] | None:
-    """(rank, salary) of one amount, or None if it is no pay or ranks no higher than `beat`
-    (the best so far: what cannot beat it is not read further)."""
-    start, end = match.span()
-    pre, a1, c1, pre2, a2, c2, pre3, a3, c3, pre_mult = match.group(*_GROUPS)
+def _candidate(folded: str, text: str, start: int, end: int, first: int,
+               groups: tuple[str | None, ...], context: tuple[str | None, ...],
+               beat: int = 0) -> tuple[int, tuple[Any, ...]] | None:
+    """(rank, salary row) of the amount the money pattern read from `start` to `end` (its
+    `_GROUPS`; `first` where its first word starts), or None if it is no pay or ranks no
+    higher than `beat` (the best so far: what cannot beat it is not read further).
+
+    What the words around the amount say (a pay word, a period) is read from windows of a
+    few characters; what the amount's parts then make of it (`_judge`) is remembered by
+    those parts and those readings, in the text's `context` (see `_context`)."""
+    pre, a1, c1, pre2, a2, c2, pre3, a3, c3, pre_mult = groups
     a2 = a2 or a3
     if not a1:
         return None
-    first = match.start("pre") if pre else match.start("a1")
     if first > 0 and folded[first - 1] in "+#@":
         return None  # +855 12 345 678, #1000, @user2000
+    window = folded[max(0, start - _PAY_WORD_CHARS):start]
     if not (pre or c1 or pre2 or c2 or pre3 or c3 or pre_mult) and _PLAIN.fullmatch(
-            a1 + " " + (a2 or "")) and (
-            _P["pay_word"].search(folded, max(0, start - 20), start) is None):
+            a1 + " " + (a2 or "")) and not _PAY_WORD_IN[window]:
         return None  # a bare number with no pay word before it: most numbers in a post
     explicit = None
     for form, table in ((pre, _BEFORE_CUR), (c1, _AFTER_CUR), (pre2, _BEFORE_CUR),
@@ -350,12 +433,27 @@ def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
             explicit = table.get(_key(form))
             if explicit:
                 break
-    if _rank(bool(explicit), True, True) <= beat:
+    if (6 if explicit else 4) <= beat:  # (_rank with a period and a pay word)
         return None  # even with a period and a pay word it would rank no higher
-    period, said_before = _period(folded[max(0, start - 14):start], folded[end:end + 16])
-    keyword = _keyword_before(folded, start)
-    if _rank(bool(explicit), bool(period), bool(keyword)) <= beat:
+    period, said_before = _PERIOD_AFTER[folded[end:end + _PERIOD_AFTER_CHARS]] or (
+        _PERIOD_BEFORE[window[-_PERIOD_BEFORE_CHARS:]])
+    keyword = _KEYWORD_BEFORE[window]
+    rank = (3 if explicit else 1) + (2 if period else 0) + keyword  # (_rank, inlined)
+    if rank <= beat:
         return None
+    key = (a1, a2, pre_mult, explicit, period, said_before, keyword, *context)
+    row = _JUDGED[key]
+    if row is _NEEDS_SCRIPT:
+        row = _JUDGED_IN_SCRIPTS[key, _scripts(text)]
+    return None if row is None else (rank, row)
+
+
+def _judge(a1: str, a2: str | None, pre_mult: str | None, explicit: str | None,
+           period: str | None, said_before: bool, keyword: bool, cjk_lang: str | None,
+           default: str | None, scripts: tuple[bool, bool] | None) -> Any:
+    """The salary row an amount states, given its parts and what the words around it say;
+    None if it is no pay. `scripts` says whether the text has kana and Hangul; without it,
+    `_NEEDS_SCRIPT` when the answer depends on them (rare: it is looked for only then)."""
     low_value, low_unit = _amount(a1)
     if low_value is None:
         return None
@@ -379,13 +477,18 @@ def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
         return None  # 만나서, 천만에요: words, not amounts
     if explicit:
         currency = explicit
-    elif (implied := _implied(unit, text, lang)) is not None:
+    elif (implied := _implied(unit, scripts, cjk_lang)) is _NEEDS_SCRIPT:
+        return _NEEDS_SCRIPT
+    elif implied is not None:
         if not (period or keyword):
             return None  # "3万人", "조회수 500만": counts, not pay
         currency = implied
     elif keyword or said_before or (unit and period):
-        currency = _default(lang, country) or _implied("만" if _HANGUL.search(text) else None,
-                                                        text, lang)
+        currency = default
+        if currency is None:
+            if scripts is None:
+                return _NEEDS_SCRIPT
+            currency = _implied("만" if scripts[1] else None, scripts, cjk_lang)
         digits = _NOT_DIGIT.sub("", a1)
         if currency is None or (len(digits) >= 7 and not _SEPARATOR.search(a1)):
             return None  # phone numbers and ids after "contact"/"pay to"
@@ -399,13 +502,21 @@ def _candidate(match: re.Match[str], folded: str, text: str, lang: str | None,
         return None  # a year
     if high_value is None or high_value < low_value:
         high_value = low_value
-    salary = _salary(low_value, high_value, currency, period)
-    if salary is None:
-        return None
-    return _rank(bool(explicit), bool(period), bool(keyword)), salary
+    return _salary(low_value, high_value, currency, period)
 
 
-def _salary(low: float, high: float, currency: str, period: str | None) -> dict[str, Any] | None:
+_JUDGED = _Memo(lambda key: _judge(*key, None))
+_JUDGED_IN_SCRIPTS = _Memo(lambda key: _judge(*key[0], key[1]))
+
+
+def _scripts(text: str) -> tuple[bool, bool]:
+    """Whether the text has kana, and Hangul (which decide what 万 and a bare number mean)."""
+    return _KANA.search(text) is not None, _HANGUL.search(text) is not None
+
+
+def _salary(low: float, high: float, currency: str, period: str | None) -> tuple[Any, ...] | None:
+    """The salary row (`_SALARY_KEYS`), or None if the currency is unknown or the amount is
+    out of bounds. A row, not a dict: rows are remembered, and a caller may change a dict."""
     rate = USD_PER_UNIT.get(currency)
     if rate is None:
         return None
@@ -414,8 +525,7 @@ def _salary(low: float, high: float, currency: str, period: str | None) -> dict[
     usd = to_usd_month((low + high) / 2, currency, period)
     if usd is None or not _BOUNDS[0] <= usd <= _BOUNDS[1]:
         return None
-    return {"min": _number(low), "max": _number(high), "currency": currency, "period": period,
-            "usd_month": round(usd)}
+    return _number(low), _number(high), currency, period, round(usd)
 
 
 def _number(value: float) -> int | float:
@@ -500,20 +610,22 @@ def _to_float(raw: str) -> float | None:
     return float(groups[0] + "." + groups[1])
 
 
-def _keyword_before(folded: str, start: int) -> bool:
-    """A pay word shortly before the amount, with no other number in between."""
-    window = folded[max(0, start - 20):start]
+def _keyword_in(window: str) -> bool:
+    """A pay word in the window before an amount, with no other number after it."""
     hits = list(_P["keyword"].finditer(window))
     return bool(hits) and not _DIGIT.search(window[hits[-1].end():])
 
 
-def _period(before: str, after: str) -> tuple[str | None, bool]:
-    """The period stated after the amount, else before it; and whether a word before the
-    amount named it (월급 800, 月薪 8000: that word also says the number is pay). A period
-    word right after a digit is a date (3월, 5月), not pay."""
+def _period_after(after: str) -> tuple[str | None, bool] | None:
+    """The period stated right after an amount, as `_period_before` gives it; None if none."""
     hit = _P["period_after"].match(after)
-    if hit:
-        return _P["after_map"].get(_key(hit.group("p"))), False
+    return (_P["after_map"].get(_key(hit.group("p"))), False) if hit else None
+
+
+def _period_before(before: str) -> tuple[str | None, bool]:
+    """The period a word before the amount names, and whether one does (월급 800, 月薪 8000:
+    that word also says the number is pay). A period word right after a digit is a date
+    (3월, 5月), not pay. Read only when no period follows the amount."""
     last = None
     for hit in _P["period_before"].finditer(before):
         last = hit
@@ -524,16 +636,36 @@ def _period(before: str, after: str) -> tuple[str | None, bool]:
     return None, False
 
 
-def _implied(unit: str | None, text: str, lang: str | None) -> str | None:
+# windows of text around amounts -> what their words say
+_PAY_WORD_IN = _Memo(lambda window: _PAY_WORD(window) is not None)
+_KEYWORD_BEFORE = _Memo(_keyword_in)
+_PERIOD_AFTER = _Memo(_period_after)
+_PERIOD_BEFORE = _Memo(_period_before)
+
+
+def _implied(unit: str | None, scripts: tuple[bool, bool] | None, cjk_lang: str | None) -> Any:
+    """The currency a unit implies (만 -> KRW; 万 by the CJK language, else by the text's
+    kana and Hangul: `_NEEDS_SCRIPT` if they are needed and `scripts` is None), or None."""
     if not unit:
         return None
     unit = _norm(unit)
     last = unit[-1]
     if last in "万萬千亿億百十":
-        guess = lang if lang in _P["cjk_default"] else (
-            "ja" if _KANA.search(text) else "ko" if _HANGUL.search(text) else "zh")
+        if cjk_lang is not None:
+            guess = cjk_lang
+        elif scripts is None:
+            return _NEEDS_SCRIPT
+        else:
+            guess = "ja" if scripts[0] else "ko" if scripts[1] else "zh"
         return _P["cjk_default"].get(guess)
     return _P["implies"].get(unit) or _P["implies"].get(last)
+
+
+def _context(key: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
+    """What a text's language and country say about its amounts: the CJK language that
+    decides 万 (else None), and the currency of a bare amount. Few texts differ in it."""
+    lang, country = key
+    return (lang if lang in _P["cjk_default"] else None), _default(lang, country)
 
 
 def _default(lang: str | None, country: str | None) -> str | None:
@@ -542,3 +674,6 @@ def _default(lang: str | None, country: str | None) -> str | None:
     if country and country in _BY_COUNTRY:
         return _BY_COUNTRY[country]
     return None
+
+
+_CONTEXTS = _Memo(_context)
