@@ -22,9 +22,8 @@ import base64
 import bisect
 import contextlib
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -39,7 +38,8 @@ THRESHOLD = 0.6      # estimated Jaccard similarity at or above which two posts 
 VARIANT = 0.85       # a match less similar than this is indexed too, to follow a drifting ad
 MIN_CHARS = 12       # shorter normalised texts are too little to compare: own cluster
 MAX_CHARS = 20_000   # a post's identity is in its first pages; 1 MB posts are cut here
-_PAIRS_AT_ONCE = 16_384  # (post, candidate) signatures compared in one array operation
+_PAIRS_AT_ONCE = 2048  # (post, candidate) pairs compared at once: bigger temporaries cost
+# more in page faults (fresh memory from the OS on every allocation) than in calls
 STATE_VERSION = 1
 
 # Fixed hash constants (not random per run): signatures stay comparable across processes.
@@ -50,6 +50,7 @@ _GOLDEN = np.uint32(0x9E3779B1)
 _BIN_INDEX = np.arange(NUM_PERM, dtype=np.int64)
 _BINS = _BIN_INDEX.astype(np.uint64)
 _BIN_STARTS = _BINS << _S58
+_BIN_BITS = NUM_PERM.bit_length() - 1  # (post << _BIN_BITS | bin) is a (post, bin) slot
 
 
 _DROP = 0xFFFF  # marks a UTF-16 unit that normalisation removes
@@ -85,23 +86,35 @@ _NORMAL = _normal_table()
 
 def _units_many(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """`_units` of many texts end to end, and for each unit the index of its text."""
-    encoded = [_utf16(text) for text in texts]
-    sizes = [len(raw) // 2 for raw in encoded]
-    units = _NORMAL[np.frombuffer(b"".join(encoded), dtype="<u2")]
+    encoded = _utf16_many(texts)
+    sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)) >> 1
+    units = _NORMAL.take(np.frombuffer(b"".join(encoded), dtype="<u2"))
     owner = np.repeat(np.arange(len(texts), dtype=np.int64), sizes)
     keep = units != _DROP
     units, owner = units[keep], owner[keep]
     if not len(units):
         return units, owner
-    opens = np.concatenate(([True], owner[1:] != owner[:-1]))
+    # a space that opens a text or follows a space goes (the texts' ends hold no space then)
     space = units == _SPACE_UNIT
-    keep = ~(space & (opens | np.concatenate(([True], space[:-1]))))  # no leading, repeated
+    same_next = owner[1:] == owner[:-1]
+    keep = np.ones(len(units), dtype=bool)
+    keep[0] = not space[0]
+    keep[1:] = ~(space[1:] & (space[:-1] | ~same_next))  # no leading or repeated space
     units, owner = units[keep], owner[keep]
     if not len(units):
         return units, owner
-    closes = np.concatenate((owner[1:] != owner[:-1], [True]))
-    keep = ~((units == _SPACE_UNIT) & closes)  # no trailing space
+    keep = units != _SPACE_UNIT
+    keep[:-1] |= owner[1:] == owner[:-1]  # no trailing space
     return units[keep], owner[keep]
+
+
+def _utf16_many(texts: Sequence[Any]) -> list[bytes]:
+    """`_utf16` of each text; the usual batch (all str, no lone surrogate) without a
+    function call per text."""
+    try:
+        return [text[:MAX_CHARS].encode("utf-16-le") for text in texts]
+    except (UnicodeEncodeError, AttributeError, TypeError):
+        return [_utf16(text) for text in texts]
 
 
 def _utf16(text: Any) -> bytes:
@@ -156,21 +169,24 @@ def _signature_rows(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         return none
     raw = units.astype("<u2").tobytes()
     grams = np.ndarray((len(units) - (SHINGLE - 1),), dtype="<u8", buffer=raw, strides=(2,))
-    first = owner[:len(grams)]
-    valid = (first == owner[SHINGLE - 1:]) & (sizes[first] >= MIN_CHARS)  # within one post
-    hashes = grams[valid] * _M1
+    hashes = grams * _M1
     hashes ^= hashes >> _S29
     hashes *= _M2
     hashes ^= hashes >> _S32
-    slots = first[valid] * NUM_PERM + (hashes >> _S58).astype(np.int64)
-    least = np.full(count * NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
+    slots = owner[:len(grams)] << _BIN_BITS
+    slots |= (hashes >> _S58).astype(np.int64)
+    # A 4-gram that runs into the next text (it starts in the last 3 units of one) goes to
+    # a spare slot, cheaper than cutting it out; texts too short to sign are dropped below.
+    ends = np.cumsum(sizes[:-1])
+    crossing = (ends[:, np.newaxis] - np.arange(1, SHINGLE, dtype=np.int64)).ravel()
+    slots[crossing[(crossing >= 0) & (crossing < len(slots))]] = count * NUM_PERM
+    least = np.full(count * NUM_PERM + 1, np.iinfo(np.uint64).max, dtype=np.uint64)
     np.minimum.at(least, slots, hashes)
-    least = least.reshape(count, NUM_PERM)
-    filled = np.zeros(count * NUM_PERM, dtype=bool)
+    filled = np.zeros(count * NUM_PERM + 1, dtype=bool)
     filled[slots] = True
-    filled = filled.reshape(count, NUM_PERM)
     rows = np.flatnonzero(sizes >= MIN_CHARS)
-    least, filled = least[rows], filled[rows]
+    least = least[:-1].reshape(count, NUM_PERM)[rows]
+    filled = filled[:-1].reshape(count, NUM_PERM)[rows]
     values = least.astype(np.uint32)
     if not filled.all():
         # the next filled bin of each bin, cyclically: a running minimum from the right over
@@ -198,10 +214,14 @@ class Clusterer:
         self._clusters: list[str] = []
         self._index: dict[str, int] = {}
         self._sigs = np.zeros((1024, NUM_PERM), dtype=np.uint32)
+        self._low = np.zeros((1024, NUM_PERM), dtype=np.uint8)  # their low bytes
         self._has_sig: list[bool] = []
-        # per band: key (the band's 16 bytes) -> the rows indexed under it, in arrival order
-        self._bands: list[defaultdict[bytes, list[int]]] = [
-            defaultdict(list) for _ in range(BANDS)]
+        # band tag (see _band_tags) -> the one row indexed under it, or for the few tags with
+        # several, -2 - the position in `_lists` of their rows in arrival order (most tags
+        # have one row: a plain int is cheaper to store and read than a list, and adds
+        # nothing for the garbage collector to walk)
+        self._tagged: dict[int, int] = {}
+        self._lists: list[list[int]] = []
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -227,37 +247,39 @@ class Clusterer:
             if doc_id not in self._index:
                 fresh.setdefault(doc_id, text)
         try:
-            ids, values, keys = _sign(fresh)
+            rows, values = _signature_rows(list(fresh.values()))
         except (ValueError, MemoryError, UnicodeError):
-            ids, values, keys = [], np.zeros((0, NUM_PERM), dtype=np.uint32), []
-        since = len(self._ids)  # the rows this batch's posts will take start here
-        signed = {doc_id: (values[row], keys[row], match, since if shares else None)
-                  for row, (doc_id, match, shares) in enumerate(zip(
-                      ids, self._earliest_known(values, keys), _may_share_earlier(values),
-                      strict=True))}
-        return [self._assign(doc_id, *signed.get(doc_id, (None, None, None, None)))
-                for doc_id, _ in posts]
-
-    def _assign(self, doc_id: str, sig: np.ndarray | None, keys: list[bytes] | None = None,
-                match: tuple[int, float] | None = None, since: int | None = 0) -> str:
-        """Cluster and index one post. With `since`, `match` is its earliest near-duplicate
-        among the posts before row `since` (if it has one), else it is looked for among the
-        posts from that row on; `since` None: there is none to look for there."""
-        known = self._index.get(doc_id)
-        if known is not None:
-            return self._clusters[known]
-        cluster = doc_id
-        index_it = sig is not None
-        if sig is not None:
-            keys = keys or _band_keys(sig[np.newaxis])[0]
-            if match is None and since is not None and since < len(self._ids):
-                match = self._earliest_match(sig, keys, since)
-            if match is not None:
-                best, similarity = match
-                cluster = self._clusters[best]
-                index_it = similarity < VARIANT
-        self._add(doc_id, cluster, sig, index_it, keys)
-        return cluster
+            rows, values = np.zeros(0, dtype=np.int64), np.zeros((0, NUM_PERM), dtype=np.uint32)
+        tags = _band_tags(values)
+        keys = tags.tolist()
+        since = len(self._ids)  # fresh post i takes row since + i (they are added in order)
+        self._reserve(since + len(fresh))
+        self._sigs[since + rows] = values  # at once, not row by row in `_add`
+        self._low[since + rows] = values
+        fresh_ids = list(fresh)
+        signed = {fresh_ids[i]: row for row, i in enumerate(rows.tolist())}
+        matches = self._earliest_known(values, keys)
+        shares = _may_share_earlier(tags).tolist()
+        out = []
+        for doc_id, _ in posts:
+            known = self._index.get(doc_id)
+            if known is not None:
+                out.append(self._clusters[known])
+                continue
+            row = signed.get(doc_id)
+            cluster = doc_id
+            index_it = row is not None
+            if row is not None:
+                match = matches[row]
+                if match is None and shares[row] and since < len(self._ids):
+                    match = self._earliest_match(values[row], keys[row], since)
+                if match is not None:
+                    cluster = self._clusters[match[0]]
+                    index_it = match[1] < VARIANT
+            self._add(doc_id, cluster, None, index_it, keys[row] if index_it else None,
+                      signed=row is not None)
+            out.append(cluster)
+        return out
 
     def cluster_of(self, doc_id: str) -> str | None:
         """The cluster a post was given, or None if it has not been seen."""
@@ -266,10 +288,7 @@ class Clusterer:
 
     def state(self) -> dict[str, Any]:
         """Everything needed to carry on later, as a JSON-ready dict."""
-        indexed = set()
-        for band in self._bands:
-            for rows in band.values():
-                indexed.update(rows)
+        indexed = {row for row in self._tagged.values() if row >= 0}.union(*self._lists)
         docs = []
         for i, (doc_id, cluster) in enumerate(zip(self._ids, self._clusters, strict=True)):
             encoded = (base64.b64encode(self._sigs[i].tobytes()).decode("ascii")
@@ -302,102 +321,149 @@ class Clusterer:
         return self
 
     def _earliest_known(self, values: np.ndarray,
-                        keys: list[list[bytes]]) -> list[tuple[int, float] | None]:
+                        keys: list[list[int]]) -> list[tuple[int, float] | None]:
         """For each signature, its earliest near-duplicate among the indexed posts (row and
         similarity) or None: the band look-ups, and the comparisons with the candidates they
         give, made for all signatures at once rather than in a Python loop per post."""
         count = len(keys)
         found: list[tuple[int, float] | None] = [None] * count
-        hits = list(map(dict.get, self._bands * count, chain.from_iterable(keys)))
-        sizes = [len(rows) if rows else 0 for rows in hits]
-        total = sum(sizes)
-        if not total:
+        tags = list(chain.from_iterable(keys))
+        found_rows = np.fromiter(map(self._tagged.get, tags, repeat(-1)), dtype=np.int64,
+                                 count=len(tags))
+        slots = np.flatnonzero(found_rows != -1)  # (post, band) pairs: post * BANDS + band
+        if not len(slots):
             return found
-        rows = np.fromiter(chain.from_iterable(filter(None, hits)), dtype=np.int64, count=total)
-        posts = np.repeat(np.arange(count * BANDS, dtype=np.int64) // BANDS, sizes)
+        rows = found_rows[slots]
+        several = rows < 0
+        if several.any():
+            more = [self._lists[-2 - value] for value in rows[several].tolist()]
+            sizes = np.fromiter(map(len, more), dtype=np.int64, count=len(more))
+            slots = np.concatenate((slots[~several], np.repeat(slots[several], sizes)))
+            rows = np.concatenate((rows[~several], np.fromiter(
+                chain.from_iterable(more), dtype=np.int64, count=int(sizes.sum()))))
+        posts = slots // BANDS
+        # First on the values' low bytes (a quarter of the memory to read): a pair agreeing
+        # on fewer of those agrees on fewer values, so only the pairs left are compared whole.
         # (a row found in several bands is compared several times: cheaper than sorting out)
-        agree = np.concatenate([
-            (values[posts[i:i + _PAIRS_AT_ONCE]] == self._sigs[rows[i:i + _PAIRS_AT_ONCE]]).sum(
-                axis=1) for i in range(0, total, _PAIRS_AT_ONCE)])
-        good = np.flatnonzero(agree >= self.threshold * NUM_PERM)
-        for post, row, agreed in zip(posts[good].tolist(), rows[good].tolist(),
-                                     agree[good].tolist(), strict=True):
-            earlier = found[post]
-            if earlier is None or row < earlier[0]:  # the earliest near-duplicate
-                found[post] = row, agreed / NUM_PERM
+        need = self.threshold * NUM_PERM
+        maybe = np.flatnonzero(_low_agreement(values.astype(np.uint8), self._low, posts,
+                                              rows) >= need)
+        posts, rows = posts[maybe], rows[maybe]
+        agree = np.empty(len(rows), dtype=np.int64)
+        for i in range(0, len(rows), _PAIRS_AT_ONCE):
+            agree[i:i + _PAIRS_AT_ONCE] = (values.take(posts[i:i + _PAIRS_AT_ONCE], axis=0) ==
+                                           self._sigs.take(rows[i:i + _PAIRS_AT_ONCE], axis=0)
+                                           ).sum(axis=1)
+        good = agree >= need
+        while (pairs := np.flatnonzero(good)).size:
+            earliest = np.full(count, len(self._ids), dtype=np.int64)
+            np.minimum.at(earliest, posts[pairs], rows[pairs])
+            # (a row found in several bands is there several times, with the same figures)
+            first = pairs[rows[pairs] == earliest[posts[pairs]]]
+            shared = _share_band(values[posts[first]], self._sigs[rows[first]])
+            if shared.all():
+                for post, row, agreed in zip(posts[first].tolist(), rows[first].tolist(),
+                                             agree[first].tolist(), strict=True):
+                    found[post] = row, agreed / NUM_PERM
+                break
+            for post, row in zip(posts[first[~shared]].tolist(), rows[first[~shared]].tolist(),
+                                 strict=True):  # only a tag was shared (about never): try on
+                good &= (posts != post) | (rows != row)
         return found
 
-    def _earliest_match(self, sig: np.ndarray, keys: list[bytes],
+    def _earliest_match(self, sig: np.ndarray, keys: list[int],
                         since: int = 0) -> tuple[int, float] | None:
-        candidates = _candidates(self._bands, keys)
+        tagged = [row for row in map(self._tagged.get, keys) if row is not None]
+        candidates = sorted({row for row in tagged if row >= 0}.union(
+            *[self._lists[-2 - row] for row in tagged if row < 0]))
         if since:
             candidates = candidates[bisect.bisect_left(candidates, since):]
         if not candidates:
             return None
-        if len(candidates) == 1:  # the usual case: one earlier copy
-            row = candidates[0]
-            agree = int(np.count_nonzero(self._sigs[row] == sig))
-            return (row, agree / NUM_PERM) if agree >= self.threshold * NUM_PERM else None
         rows = candidates  # arrival order: the earliest near-duplicate comes first
-        # (take and a sum of booleans: about half the cost of fancy indexing + count_nonzero)
         agree = (self._sigs.take(rows, axis=0) == sig).sum(axis=1)
-        good = np.flatnonzero(agree >= self.threshold * NUM_PERM)
-        if not len(good):
-            return None
-        first = int(good[0])
-        return rows[first], float(agree[first]) / NUM_PERM
+        for first in np.flatnonzero(agree >= self.threshold * NUM_PERM).tolist():
+            if _share_band(sig, self._sigs[rows[first]]).all():  # (not only a band tag)
+                return rows[first], float(agree[first]) / NUM_PERM
+        return None
+
+    def _reserve(self, rows: int) -> None:
+        """Room for `rows` signatures (doubling, so that growing stays rare)."""
+        if rows > len(self._sigs):
+            grown = np.zeros((max(rows, len(self._sigs) * 2), NUM_PERM), dtype=np.uint32)
+            grown[:len(self._ids)] = self._sigs[:len(self._ids)]
+            self._sigs = grown
+            self._low = grown.astype(np.uint8)
 
     def _add(self, doc_id: str, cluster: str, sig: np.ndarray | None, index_it: bool,
-             keys: list[bytes] | None = None) -> None:
+             keys: list[int] | None = None, signed: bool = False) -> None:
+        """Append a post; `signed`: its signature is already in its row of `_sigs`."""
         index = len(self._ids)
-        if index >= len(self._sigs):
-            grown = np.zeros((len(self._sigs) * 2, NUM_PERM), dtype=np.uint32)
-            grown[:index] = self._sigs
-            self._sigs = grown
+        if sig is not None:
+            self._reserve(index + 1)
+            self._sigs[index] = sig
+            self._low[index] = sig
         self._ids.append(doc_id)
         self._clusters.append(cluster)
         self._index[doc_id] = index
-        self._has_sig.append(sig is not None)
-        if sig is not None:
-            self._sigs[index] = sig
-            if index_it:
-                keys = keys or _band_keys(sig[np.newaxis])[0]
-                for band, key in zip(self._bands, keys, strict=True):
-                    band[key].append(index)
+        self._has_sig.append(signed or sig is not None)
+        if index_it and keys is None and sig is not None:
+            keys = _band_tags(sig[np.newaxis]).tolist()[0]
+        if index_it and keys:
+            tagged, lists = self._tagged, self._lists
+            for tag in keys:
+                row = tagged.setdefault(tag, index)
+                if row == index:  # (the usual case: a new tag)
+                    continue
+                if row >= 0:
+                    tagged[tag] = -2 - len(lists)
+                    lists.append([row, index])
+                else:
+                    lists[-2 - row].append(index)
 
 
-def _sign(texts: dict[str, str]) -> tuple[list[str], np.ndarray, list[list[bytes]]]:
-    """The ids of the texts long enough to sign, their signatures (rows) and band keys."""
-    rows, values = _signature_rows(list(texts.values()))
-    ids = list(texts)
-    return [ids[i] for i in rows.tolist()], values, _band_keys(values)
+_BYTE_SUM = np.uint64(0x0101010101010101)  # (x * _BYTE_SUM) >> 56: the sum of x's 8 bytes
+_S56 = np.uint64(56)
 
 
-def _may_share_earlier(values: np.ndarray) -> np.ndarray:
-    """For each signature (row), whether it may share a band with an earlier row.
+def _low_agreement(low: np.ndarray, others: np.ndarray, pairs: np.ndarray,
+                   rows: np.ndarray) -> np.ndarray:
+    """For each pair, how many low bytes `low[pair]` and `others[row]` share (uint8 rows of
+    64): an upper bound of how many values their signatures share. Counted 8 at a time: the
+    comparison's 64 booleans read as 8 words, summed bytewise (at most 8 a byte, no carry)."""
+    counts = np.empty(len(rows), dtype=np.uint64)
+    for i in range(0, len(rows), _PAIRS_AT_ONCE):
+        equal = low.take(pairs[i:i + _PAIRS_AT_ONCE], axis=0) == others.take(
+            rows[i:i + _PAIRS_AT_ONCE], axis=0)
+        counts[i:i + _PAIRS_AT_ONCE] = equal.view(np.uint64).sum(axis=1, dtype=np.uint64)
+    return (counts * _BYTE_SUM) >> _S56
 
-    Each band's 16 bytes are hashed to one number, tagged with the band, and the numbers
-    compared all at once: equal bands always hash alike, and a rare collision only costs
-    an exact look-up in the band index that finds nothing.
+
+_WHOLE_BAND = 0x01010101  # four equal values (four True bytes) read as one uint32
+
+
+def _share_band(sigs: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Whether each pair of signatures (rows) shares a whole band: what a band index keyed by
+    the bands themselves would prove, and a shared band tag (a hash) does only about always."""
+    equal = np.ascontiguousarray(sigs == others)
+    return (equal.view(np.uint32) == _WHOLE_BAND).any(axis=-1)
+
+
+def _band_tags(values: np.ndarray) -> np.ndarray:
+    """Each signature's 16 band keys (rows of `values`) as numbers: a band's 16 bytes hashed
+    and tagged with the band. Equal bands always tag alike; a rare collision only brings a
+    candidate that `_share_band` rules out. Numbers, not bytes: cheaper to build and look up."""
+    halves = np.ascontiguousarray(values).view(np.uint64).reshape(len(values), BANDS, 2)
+    return (halves[:, :, 0] * _M1 ^ halves[:, :, 1] * _M2) + np.arange(BANDS, dtype=np.uint64)
+
+
+def _may_share_earlier(tags: np.ndarray) -> np.ndarray:
+    """For each signature (row of `_band_tags`), whether it may share a band with an earlier
+    row: the tags compared all at once (a collision only costs a look-up that finds nothing).
     """
-    count = len(values)
+    count = len(tags)
     if count < 2:
         return np.zeros(count, dtype=bool)
-    halves = values.view(np.uint64).reshape(count, BANDS, 2)
-    tags = (halves[:, :, 0] * _M1 ^ halves[:, :, 1] * _M2) + np.arange(BANDS, dtype=np.uint64)
     _, first, inverse = np.unique(tags.ravel(), return_index=True, return_inverse=True)
     owner = np.arange(count * BANDS) // BANDS
     return (first[inverse] // BANDS < owner).reshape(count, BANDS).any(axis=1)
-
-
-def _candidates(bands: list[dict[bytes, list[int]]], keys: list[bytes]) -> list[int]:
-    """The rows that share a band with `keys`, in arrival order (a band's rows are)."""
-    hits = [rows for rows in map(dict.get, bands, keys) if rows]
-    if len(hits) <= 1:
-        return hits[0] if hits else []
-    return sorted(set().union(*hits))
-
-
-def _band_keys(values: np.ndarray) -> list[list[bytes]]:
-    """Each signature's band keys (rows of `values`), all at once: a band's values as bytes."""
-    return np.ascontiguousarray(values).view(np.dtype((np.void, ROWS * 4))).tolist()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -46,14 +47,6 @@ def _code_points(ranges: list[str]) -> Iterator[int]:
         yield from range(int(low, 16), int(high or low, 16) + 1)
 
 
-def _char_class(ranges: list[str]) -> str:
-    parts = []
-    for item in ranges:
-        low, _, high = item.partition("-")
-        parts.append(chr(int(low, 16)) + ("-" + chr(int(high, 16)) if high else ""))
-    return "[" + "".join(parts) + "]"
-
-
 _RULES = _load_rules()
 _SCRIPTS: list[tuple[str, str | None, float, int]] = []  # (name, lang, weight, marker)
 # For every code point, 1 + the index of its script (0: none). One array lookup marks a whole
@@ -66,15 +59,12 @@ for _i, (_name, _spec) in enumerate(_RULES["scripts"].items()):
 # Positions in _SCRIPTS of the scripts that settle the language, and of Han and kana.
 _SETTLERS = [i for i, (_, lang, _, _) in enumerate(_SCRIPTS) if lang is not None]
 _NAMES = [name for name, _, _, _ in _SCRIPTS]
-_WEIGHTS = [(marker, weight) for _, _, weight, marker in _SCRIPTS]
 _HAN = _NAMES.index("han") if "han" in _NAMES else None
 _KANA = _NAMES.index("kana") if "kana" in _NAMES else None
-_SETTLING = re.compile(
-    "|".join(
-        _char_class(spec["ranges"]) for spec in _RULES["scripts"].values()
-        if spec["lang"] is not None
-    )
-)
+_MARKS = len(_SCRIPTS) + 1  # script marks, 0 (none) included
+_MARKERS = np.array([marker for _, _, _, marker in _SCRIPTS], dtype=np.int64)
+_WEIGHT_ROW = np.array([weight for _, _, weight, _ in _SCRIPTS], dtype=np.float64)
+_SETTLER_LANGS = [_SCRIPTS[i][1] or UND for i in _SETTLERS]
 _SETTLING_SHARE = float(_RULES["settling_share"])
 _KANA_SHARE = float(_RULES["kana_share_for_japanese"])
 _PRIORS: dict[str, float] = {k: float(v) for k, v in _RULES["priors"].items()}
@@ -129,7 +119,7 @@ class _WordFates(dict[str, str]):
 
 _WORD_FATES = _WordFates()
 # Answers by cleaned text, oldest first (evicted first when full).
-_ANSWERS: dict[str, tuple[str, float]] = {}
+_ANSWERS: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
 _detector: Any = None
 _detector_lock = threading.Lock()
@@ -161,26 +151,33 @@ def detect(text: str) -> tuple[str, float]:
 def detect_many(texts: Iterable[Any]) -> list[tuple[str, float]]:
     """`detect` of each text, in order: the same answers, found faster for a batch.
 
-    The texts that only the model can settle go to it one after another, at the end: its
-    tables then stay in the CPU cache, where a call made between the other steps' work of
-    each post finds them evicted and costs about twice as much.
+    The scripts of all the texts are counted at once (a few array operations per batch, not
+    per text). The texts that only the model can settle go to it one after another, at the
+    end: its tables then stay in the CPU cache, where a call made between the other steps'
+    work of each post finds them evicted and costs about twice as much.
     """
     answers: list[tuple[str, float]] = []
-    for_model: dict[str, list[int]] = {}  # cleaned text -> positions waiting for its answer
+    pending: list[tuple[int, str]] = []  # (position, cleaned text) not answered yet
     for text in texts:
         answer = (UND, 0.0)
         try:
             cleaned = _cleaned(clean(text))
             if cleaned is not None:
-                known = _ANSWERS.get(cleaned) or _by_script(cleaned)
+                known = _ANSWERS.get(cleaned)
                 if known is None:
-                    for_model.setdefault(cleaned, []).append(len(answers))
+                    pending.append((len(answers), cleaned))
                 else:
                     answer = known
-                    _remember(cleaned, known)
         except Exception:  # hostile input must not stop a crawl; "und" is an honest answer
             pass
         answers.append(answer)
+    for_model: dict[str, list[int]] = {}  # cleaned text -> positions waiting for its answer
+    for (i, cleaned), known in zip(pending, _by_script_many([c for _, c in pending]),
+                                   strict=True):
+        if known is None:
+            for_model.setdefault(cleaned, []).append(i)
+        else:
+            answers[i] = known
     for cleaned, positions in for_model.items():
         try:
             answer = _by_model(cleaned)
@@ -202,37 +199,62 @@ def _cleaned(text: str) -> str | None:
 
 
 def _remember(cleaned: str, answer: tuple[str, float]) -> None:
+    """Keep a model's answer (a script's is cheaper to find again than to keep)."""
     if cleaned in _ANSWERS:
         return
     if len(_ANSWERS) >= _ANSWERS_KEPT:
-        with contextlib.suppress(KeyError, RuntimeError, StopIteration):  # (another thread)
-            del _ANSWERS[next(iter(_ANSWERS))]
+        with contextlib.suppress(KeyError):  # (emptied by another thread)
+            _ANSWERS.popitem(last=False)
     _ANSWERS[cleaned] = answer
 
 
-def _by_script(cleaned: str) -> tuple[str, float] | None:
-    """The language a settling script gives, with its share of the letters, or None."""
-    if not _SETTLING.search(cleaned):
-        return None
-    codes = np.frombuffer(cleaned.encode("utf-32-le"), dtype="<u4")
-    tally = np.bincount(_SCRIPT_OF.take(codes), minlength=len(_SCRIPTS) + 1).tolist()
-    counts = [tally[marker] * weight for marker, weight in _WEIGHTS]
-    total = sum(counts)
-    if total <= 0:
-        return None
+def _by_script_many(texts: list[str]) -> list[tuple[str, float] | None]:
+    """For each cleaned text, the language a settling script gives, with its share of the
+    letters, or None ("und" for a text that cannot be read). All counted at once: one array
+    lookup marks every character with its script, one `bincount` tallies each text's
+    scripts, and the choice is made in whole columns, not in a loop per text."""
+    if not texts:
+        return []
+    try:
+        return _script_choices(texts)
+    except Exception:  # (a text the batch cannot take: each on its own, as `detect` would)
+        return [_script_choice_or_und(text) for text in texts]
+
+
+def _script_choice_or_und(text: str) -> tuple[str, float] | None:
+    try:
+        return _script_choices([text])[0]
+    except Exception:  # hostile input must not stop a crawl; "und" is an honest answer
+        return UND, 0.0
+
+
+def _script_choices(texts: list[str]) -> list[tuple[str, float] | None]:
+    """`_by_script_many`, raising on a text it cannot read."""
+    count = len(texts)
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4")
+    owner = np.repeat(np.arange(count, dtype=np.int64) * _MARKS,
+                      np.fromiter(map(len, texts), dtype=np.int64, count=count))
+    tally = np.bincount(owner + _SCRIPT_OF.take(codes), minlength=count * _MARKS)
+    counts = tally.reshape(count, _MARKS)[:, _MARKERS] * _WEIGHT_ROW  # (text, script)
+    total = counts[:, 0].copy()
+    for column in range(1, len(_SCRIPTS)):  # (left to right, as `sum` adds them)
+        total += counts[:, column]
     if _HAN is not None and _KANA is not None:
-        han, kana = counts[_HAN], counts[_KANA]
-        if kana and kana >= _KANA_SHARE * (han + kana):
-            counts[_KANA], counts[_HAN] = han + kana, 0.0
-    top = _SETTLERS[0]
-    for i in _SETTLERS:  # the first of equals wins
-        if counts[i] > counts[top]:
-            top = i
-    best = counts[top]
-    share = best / total
-    if best <= 0 or share < _SETTLING_SHARE:
-        return None
-    return _SCRIPTS[top][1] or UND, round(share, 3)
+        han, kana = counts[:, _HAN], counts[:, _KANA]
+        japanese = (kana != 0) & (kana >= _KANA_SHARE * (han + kana))
+        counts[japanese, _KANA] = han[japanese] + kana[japanese]
+        counts[japanese, _HAN] = 0.0
+    settling = counts[:, _SETTLERS]
+    top = settling.argmax(axis=1)  # (the first of equals wins)
+    best = settling[np.arange(count), top]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = best / total
+    settled = (total > 0) & (best > 0) & (share >= _SETTLING_SHARE)
+    out: list[tuple[str, float] | None] = [None] * count
+    for i, script, fraction in zip(np.flatnonzero(settled).tolist(), top[settled].tolist(),
+                                   share[settled].tolist(), strict=True):
+        out[i] = _SETTLER_LANGS[script], round(fraction, 3)
+    return out
 
 
 def _by_model(cleaned: str) -> tuple[str, float]:
