@@ -13,8 +13,11 @@ a t.me link or an @name, or when an app's name ("텔레", "飞机", "tg:", "카�
 Speed (this step runs on every post): every pattern opens with a character set or a literal,
 so that the regex engine skips to where it can match; links and e-mails are read only around
 their anchors; and what depends on one line alone is scanned once per distinct line and
-remembered (`_scan`), as is the reading of a number in its surroundings (`_read_number`):
-posts repeat lines (boilerplate, reposts). Each shortcut gives exactly the plain result.
+remembered from its second sighting on (`_scan_parts`), as is the reading of a number in its
+surroundings (`_read_number`, with the countries the whole text names when it needed them),
+an app name's ID (`_id_after`, `_labelled_value`), a link's parts and an e-mail's address:
+posts repeat lines (boilerplate, reposts) and contact points. A line never seen before costs
+the readers a cheap test lets run on it. Each shortcut gives exactly the plain result.
 """
 
 from __future__ import annotations
@@ -182,26 +185,31 @@ class _Phrases:
 
         `skeleton` may pass `_skeleton(text)` when the caller has it already."""
         out: list[tuple[int, int, str]] = []
+        ascii_text = text.isascii()
         if self.by_run:
-            if text.isascii() or ("\u0130" not in text and "\u212a" not in text):
+            if ascii_text or ("\u0130" not in text and "\u212a" not in text):
                 # No character lowers into ASCII or grows when lowered (Kelvin sign, dotted
                 # I): the skeleton tells ASCII letters exactly where the lowered text does.
                 self._find_ascii(text, skeleton if skeleton is not None else _skeleton(text),
                                  out, limit)
             else:
                 self._find_runs(text, out, limit)
-        if self.other is not None and (self.other_in_ascii or not text.isascii()):
-            for count, match in enumerate(self.other.finditer(text)):
-                if count >= limit:
-                    break
-                out.append((match.start(), match.end(), match.group().lower()))
-        out.sort()
-        return out[:limit]
+        if self.other is not None and (self.other_in_ascii or not ascii_text):
+            found = [(match.start(), match.end(), match.group().lower())
+                     for match in islice(self.other.finditer(text), limit)]
+            if not out:
+                return found  # (in order, and no more than `limit`)
+            out += found
+        if len(out) > 1:
+            out.sort()
+        return out if len(out) <= limit else out[:limit]
 
     def _find_ascii(self, text: str, skeleton: bytes, out: list[tuple[int, int, str]],
                     limit: int) -> None:
         """Every whole-word occurrence of a wanted letter run, as its longest listed phrase."""
         wanted = self.keys_bytes.intersection(skeleton.translate(_LETTER_RUNS).split())
+        if not wanted:
+            return
         size = len(skeleton)
         for key in wanted:
             phrases = self.by_run_bytes[key]
@@ -278,6 +286,9 @@ _ID_MARKS = re.compile(r"[\d_.]")  # what makes a word after a weak app name an 
 _ID_MARKS_STRICT = re.compile(r"[\d_]")
 # `_ID_AFTER` reads this far at most, unless spaces run on (then it is matched afresh).
 _ID_REACH = 100
+# What `_ID_AFTER` can read after the line break it may take in: spaces, "@" and a name
+# (with the letters IGNORECASE adds).
+_NEXT_LINE_HEAD = re.compile(r"[ \t@A-Za-z0-9._\-\u0130\u0131\u017f\u212a]*")
 _KAKAO_CODE = re.compile(r"[A-Za-z0-9_\-.]{3,40}")
 _TG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
 _LINE_NAME = re.compile(r"[A-Za-z0-9._\-]{3,20}")
@@ -310,13 +321,18 @@ _URL = re.compile(
     rf"(?:{_LABEL}\.)*(?P<tld>[A-Za-z{_CI}]{{2,24}})/{_URL_CHARS}*)"
 )
 # Cheap tests that spare the costlier scans on the many posts that have no link or e-mail
-# (see _tests). A bare domain holds a ".xx" (`_DOT_WORD`, on the skeleton where ASCII letters
+# (see _scan). A bare domain holds a ".xx" (`_DOT_WORD`, on the skeleton where ASCII letters
 # are lower case); a link "www.", "tg://" or a ".host/".
 _DOT_WORD = re.compile(r"\.[A-Za-z]{2}")
 _DOT_WORD_BYTES = re.compile(rb"\.[a-z]{2}")
 _SLASHED_HOST_BYTES = re.compile(rb"\.[a-z]{2,24}/")
+_SLASHED_HOST_ANY_BYTES = re.compile(rb"\.[a-z?]{2,24}/")
 _AT_LOCAL = re.compile(r"@(?<=[A-Za-z0-9._%+\-]@)")  # (searched for as "@", then tested)
+# The same with what IGNORECASE adds: where `_email_finditer` reads an "@" at all.
+_AT_LOCAL_CI = re.compile(rf"@(?<=[A-Za-z0-9._%+\-{_CI}]@)")
 _AT_WORD = re.compile(r"[\[({]\s?[Aa][Tt]\s?[\])}]")
+# An "[at]" or "[dot]" of an e-mail (its `\s?` may be a line break: see _broken_mail).
+_MAIL_WORD = re.compile(r"[\[({]\s?(?:[Aa][Tt]|[Dd][Oo][Tt])\s?[\])}]")
 _URL_TRAILING = ".,;:!?)]}>'\"。，、！？"
 # The local part is taken whole (possessive): what may follow it ("@", a space, a bracket)
 # is never part of it, so giving characters back could not make a match, only cost time.
@@ -406,6 +422,8 @@ _FALLBACK: tuple[str, ...] = tuple(_CFG["fallback_regions"])
 _LABEL_GAP = re.compile(r"[\s/,|&+:：()\-]{0,4}|\s*(?:or|and|hoặc|atau|或|또는|หรือ)\s*")
 _AFTER_LABEL = re.compile(r"\s*[(\[/]\s*[^()\[\]\n]{1,30}")
 _PHONE_APPS = ("whatsapp", "zalo", "line", "kakao", "wechat", "telegram", "viber", "phone")
+# What a number glued to an app's name ("WhatsApp+855...") starts with.
+_GLUED_START = frozenset("0123456789+(")
 
 
 def _script_table() -> tuple[re.Pattern[str], list[int], list[int], list[str]]:
@@ -462,7 +480,7 @@ _LINE_MEMO = 4096  # lines remembered
 _LINE_MAX = 1000  # longer lines are read afresh each time: memory stays bounded
 # Numbers read, by what their reading depends on (see _Extraction._read_number); cleared
 # when full.
-_NUMBERS: dict[tuple, tuple[int, tuple[tuple[int, int, str], ...]]] = {}
+_NUMBERS: dict[tuple, tuple[int, tuple[tuple[int, int, str], ...], tuple[str, ...] | None]] = {}
 _NUMBERS_MEMO = 16384
 
 
@@ -487,7 +505,8 @@ class _Scan(NamedTuple):
 
 def _scan(line: str) -> _Scan:
     """Everything `_Extraction` reads from `line` (a line, or a whole text) by pattern. Each
-    reader runs only where a cheap test on the skeleton says it may find something."""
+    reader runs only where a cheap test says it may find something: most lines of an ad hold
+    no link, e-mail or number, and a fresh line costs the sum of the readers it runs."""
     if not line:
         return _BLANK
     text = _fold(line)
@@ -495,13 +514,25 @@ def _scan(line: str) -> _Scan:
     found = _TRIGGERS.find(text, skeleton=skeleton)
     alnum = skeleton.translate(_ALNUM_BYTES)
     dot_word = _DOT_WORD_BYTES.search(skeleton)
+    tests = 0
     numbers: tuple[tuple[int, int], ...] = ()
-    # Seven digits at least (a "?" may stand for a digit of another script).
-    if len(skeleton.translate(None, _NOT_DIGIT_BYTES)) >= 7:
+    # Seven digits at least (in a text not all ASCII, a "?" may stand for a digit of another
+    # script: telling which would cost as much as `_PHONE` itself).
+    if len(skeleton.translate(None, _NOT_ASCII_DIGIT_BYTES if text.isascii()
+                              else _NOT_DIGIT_BYTES)) >= 7:
         numbers = tuple(m.span() for m in islice(_PHONE.finditer(text), _MAX_CANDIDATES))
     urls = []
     url_matches = 0
-    if b"/" in skeleton or b"www." in skeleton:  # in "://", ".host/" or "www."
+    # (`bytes.find`, not `in`: `in` tries its operand as an integer first, and formats and
+    # drops an exception each time; a punctuation mark is looked for in `text` alike.)
+    www = skeleton.find(b"www.") != -1
+    # A link holds "://", "www." or a ".host/" (`_URL_ANCHOR`; "?" may stand for a letter
+    # IGNORECASE adds): most lines with a "/" hold none ("숙식 / 항공").
+    if www or ("/" in text and (
+            "://" in text or _SLASHED_HOST_ANY_BYTES.search(skeleton) is not None)):
+        if www or skeleton.find(b"tg://") != -1 or (
+                dot_word and _SLASHED_HOST_BYTES.search(skeleton, dot_word.start())):
+            tests = _LINK_TEST
         for match in islice(_runs_finditer(_URL, text, _URL_ANCHOR, _URL_RUN),
                             _MAX_CANDIDATES):
             url = match.group().rstrip(_URL_TRAILING)
@@ -512,32 +543,47 @@ def _scan(line: str) -> _Scan:
             url_matches += 1
     domains: tuple[tuple[int, int, str | None], ...] = ()
     if dot_word:
+        tests |= _DOMAIN_TEST
         domains = tuple(
             (match.start(), match.end(), _plausible_host(match.group(1), match.group(2)))
             for match in islice(_runs_finditer(_BARE_DOMAIN, text, _DOT_WORD, _HOST_RUN, slack=2),
                                 _MAX_CANDIDATES))
     handles: tuple[tuple[int, int, int, str], ...] = ()
     emails: tuple[tuple[int, int, str, str], ...] = ()
+    mail = False  # an e-mail's separator: an "@" after a local part's character, or "[at]"
     if "@" in text:
         handles = tuple((match.start(), match.end(), match.start(1), match.group(1))
                         for match in islice(_AT_HANDLE.finditer(text), _MAX_CANDIDATES))
-    if "@" in text or b"(" in skeleton or b"[" in skeleton or b"{" in skeleton:
+        if _AT_LOCAL.search(text):
+            tests |= _MAIL_TEST
+            mail = True
+        else:
+            mail = _AT_LOCAL_CI.search(text) is not None
+    if "(" in text or "[" in text or "{" in text:
+        tests |= _BRACKETS
+        if _AT_WORD.search(text):
+            tests |= _AT_TEST
+            mail = True
+    if mail:
         emails = tuple((match.start(), match.end(), match.group(1), match.group(2))
                        for match in islice(_email_finditer(text), _MAX_CANDIDATES))
     wallets: tuple[tuple[int, dict[str, str]], ...] = ()
-    if _SHORTEST_WALLET in alnum:
+    if alnum.find(_SHORTEST_WALLET) != -1:
+        if alnum.find(_LONG_ALNUM) != -1:
+            tests |= _WALLET_TEST
         wallets = tuple(islice(find_wallets(text), _MAX_CANDIDATES))
-    return _Scan(
-        text=text, skeleton=skeleton,
-        triggers=tuple(_app_triggers(text, found)), phrases=len(found),
-        numbers=numbers, all_numbers=len(numbers) < _MAX_CANDIDATES,
-        tests=_tests(text, skeleton, dot_word, alnum),
-        urls=tuple(urls), url_matches=url_matches, domains=domains, emails=emails,
-        handles=handles, wallets=wallets,
-    )
+    return _Scan(text, skeleton, _app_triggers(text, found) if found else (), len(found),
+                 numbers, len(numbers) < _MAX_CANDIDATES, tests, tuple(urls), url_matches,
+                 domains, emails, handles, wallets)
 
 
 _scan_memo = lru_cache(maxsize=_LINE_MEMO)(_scan)
+# Hashes of the lines read lately: a line is remembered from its second reading on. Lines that
+# never recur (a number, a name, a date of their own) then do not push out of the memory those
+# that do, and do not pay for going in and out of it (for scans made long before, freeing them
+# reads memory long out of the processor's caches).
+_SEEN_LINES: set[int] = set()
+_SEEN_MEMO = 65536
 _BLANK = _Scan("", b"", (), 0, (), True, 0, (), 0, (), (), (), ())
 
 # A skeleton's ASCII letters and digits as 1, every other byte as 0: a run of letters and
@@ -547,7 +593,8 @@ _BLANK = _Scan("", b"", (), 0, (), True, 0, (), 0, (), (), (), ())
 _ALNUM_BYTES = bytes(int(chr(i).isascii() and chr(i).isalnum()) for i in range(256))
 _SHORTEST_WALLET = b"\x01" * 14
 _LONG_ALNUM = b"\x01" * 26
-# Every byte but the digits and "?" (which stands for any non-ASCII character).
+# Every byte but the ASCII digits; and but those and "?" (any non-ASCII character).
+_NOT_ASCII_DIGIT_BYTES = bytes(code for code in range(256) if code not in b"0123456789")
 _NOT_DIGIT_BYTES = bytes(code for code in range(256) if code not in b"0123456789?")
 
 # What a text holds that makes a reader worth running (see _Extraction.run).
@@ -557,28 +604,9 @@ _MAIL_TEST = 4  # an "@" after a character of a local part
 _AT_TEST = 8  # an "[at]"
 _BRACKETS = 16  # one of "([{": an "[at]" may start there and run across a line break
 _WALLET_TEST = 32  # 26 letters and digits in a row
-# Where an "[at]" or "[dot]" could take a line break in (its spaces are `\s`).
-_BROKEN_BRACKETS = tuple(a + b for a, b in [("\n", c) for c in "([{)]}"]
-                         + [(c, "\n") for c in "([{)]}"])
-
-
-def _tests(text: str, skeleton: bytes, dot_word: re.Match[bytes] | None, alnum: bytes) -> int:
-    """The readers `text` may feed, as _LINK_TEST | _DOMAIN_TEST | ... bits."""
-    tests = 0
-    if b"www." in skeleton or b"tg://" in skeleton or (
-            dot_word and _SLASHED_HOST_BYTES.search(skeleton, dot_word.start())):
-        tests |= _LINK_TEST
-    if dot_word:
-        tests |= _DOMAIN_TEST
-    if "@" in text and _AT_LOCAL.search(text):
-        tests |= _MAIL_TEST
-    if b"(" in skeleton or b"[" in skeleton or b"{" in skeleton:
-        tests |= _BRACKETS
-        if _AT_WORD.search(text):
-            tests |= _AT_TEST
-    if _LONG_ALNUM in alnum:
-        tests |= _WALLET_TEST
-    return tests
+# An "[at]" or "[dot]" could take a line break in (its spaces are `\s`) where one of these
+# ends a line or starts the next.
+_BRACKET_CHARS = frozenset("([{)]}")
 
 
 def _scan_parts(text: str) -> list[tuple[int, _Scan]]:
@@ -588,10 +616,21 @@ def _scan_parts(text: str) -> list[tuple[int, _Scan]]:
     if "\u0130" in text or "\u212a" in text:
         return [(0, _scan(text))]
     memo = _scan_memo
+    seen = _SEEN_LINES
     parts = []
     offset = phrases = 0
     for line in text.split("\n"):
-        scan = memo(line) if len(line) <= _LINE_MAX else _scan(line)
+        if len(line) > _LINE_MAX:
+            scan = _scan(line)
+        else:
+            key = hash(line)
+            if key in seen:
+                scan = memo(line)
+            else:  # a line seen once is not remembered yet (see _SEEN_LINES)
+                if len(seen) >= _SEEN_MEMO:
+                    seen.clear()
+                seen.add(key)
+                scan = _scan(line)
         parts.append((offset, scan))
         phrases += scan.phrases
         offset += len(line) + 1  # (folding keeps every character's offset)
@@ -600,14 +639,12 @@ def _scan_parts(text: str) -> list[tuple[int, _Scan]]:
     return parts
 
 
-def _app_triggers(text: str, found: list[tuple[int, int, str]]) -> Iterator[tuple[int, int, str]]:
+def _app_triggers(text: str,
+                  found: list[tuple[int, int, str]]) -> tuple[tuple[int, int, str], ...]:
     """(start, end, app) for the app names among listed phrases found in `text`."""
-    for start, end, word in found:
-        if _EXCLUSIONS and text.startswith(_EXCLUSIONS, start):
-            continue
-        app = _app_of(word)
-        if app:
-            yield start, end, app
+    return tuple((start, end, app) for start, end, word in found
+                 if not (_EXCLUSIONS and text.startswith(_EXCLUSIONS, start))
+                 and (app := _app_of(word)))
 
 
 @lru_cache(maxsize=_LINE_MEMO)
@@ -666,27 +703,36 @@ class _Extraction:
         self.budget = _MAX_CANDIDATES  # numbers tried: bounds the work on a dump of digits
         # What the patterns find, line by line: (offset of the line, its scan).
         self.parts = parts = _scan_parts(text)
-        tests = 0
-        for _, scan in parts:
-            tests |= scan.tests
-        self.tests = tests
         if len(parts) == 1:
             scan = parts[0][1]
+            self.tests = scan.tests
             self.text = scan.text
             self.triggers: Sequence[tuple[int, int, str]] = scan.triggers
             numbers: Sequence[tuple[int, int]] | None = scan.numbers
             all_numbers = scan.all_numbers
-        else:
-            self.text = "\n".join([scan.text for _, scan in parts])
-            self.triggers = [(start + offset, end + offset, app)
-                             for offset, scan in parts for start, end, app in scan.triggers]
-            numbers = [(start + offset, end + offset)
-                       for offset, scan in parts for start, end in scan.numbers]
-            all_numbers = all(scan.all_numbers for _, scan in parts)
+        else:  # the lines' findings, moved by their offsets (one loop: most lines hold none)
+            tests = 0
+            texts = []
+            triggers: list[tuple[int, int, str]] = []
+            numbers = []
+            all_numbers = True
+            for offset, scan in parts:
+                tests |= scan.tests
+                texts.append(scan.text)
+                if scan.triggers:
+                    triggers += [(start + offset, end + offset, app)
+                                 for start, end, app in scan.triggers]
+                if scan.numbers:
+                    numbers += [(start + offset, end + offset) for start, end in scan.numbers]
+                    all_numbers = all_numbers and scan.all_numbers
+            self.tests = tests
+            self.text = "\n".join(texts)
+            self.triggers = triggers
         self.trigger_ends = [end for _, end, _ in self.triggers]
         # Spans `_PHONE` matches, in order, when known for the whole text (see _next_number).
         self.numbers = numbers if all_numbers else None
         self._skeleton: bytes | None = None
+        self._broken: bool | None = None  # see _broken_mail
 
     @property
     def skeleton(self) -> bytes:
@@ -696,21 +742,29 @@ class _Extraction:
                 [scan.skeleton for _, scan in parts])
         return self._skeleton
 
-    def _broken_brackets(self) -> bool:
-        """Whether a line break stands next to a bracket, where an "[at]" or "[dot]" may
-        take it in (see _BROKEN_BRACKETS)."""
-        text = self.text
-        return any(pair in text for pair in _BROKEN_BRACKETS)
+    def _broken_mail(self) -> bool:
+        """Whether an e-mail may run across a line break, in a text of several lines: an
+        "[at]" or "[dot]" with one in it or next to it (the only places `_EMAIL` takes one
+        in). A bracket ending or starting a line comes first: it is cheap to tell, and
+        brackets at line ends are common ("(주)"), "[at]" beside them rare."""
+        if self._broken is None:
+            lines = [scan.text for _, scan in self.parts]
+            self._broken = False
+            if any(line[:1] in _BRACKET_CHARS for line in lines[1:]) or any(
+                    line[-1:] in _BRACKET_CHARS for line in lines[:-1]):
+                text = self.text
+                self._broken = any("\n" in text[max(0, m.start() - 1):m.end() + 1]
+                                   for m in _MAIL_WORD.finditer(text))
+        return self._broken
 
-    def found_in_lines(self, kind: str) -> Iterator[tuple[int, tuple]]:
+    def found_in_lines(self, kind: str) -> list[tuple[int, tuple]]:
         """(offset of its line, item) for the first _MAX_CANDIDATES items of one kind."""
-        count = 0
-        for offset, scan in self.parts:
-            for item in getattr(scan, kind):
-                if count >= _MAX_CANDIDATES:
-                    return
-                count += 1
-                yield offset, item
+        parts = self.parts
+        if len(parts) == 1:
+            offset, scan = parts[0]
+            return [(offset, item) for item in getattr(scan, kind)]  # (at most that many)
+        found = [(offset, item) for offset, scan in parts for item in getattr(scan, kind)]
+        return found[:_MAX_CANDIDATES] if len(found) > _MAX_CANDIDATES else found
 
     def run(self) -> dict[str, list]:
         tests = self.tests
@@ -718,7 +772,7 @@ class _Extraction:
             self._urls()
         if tests & (_MAIL_TEST | _AT_TEST):
             self._emails()
-        elif tests & _BRACKETS and len(self.parts) > 1 and self._broken_brackets() and (
+        elif tests & _BRACKETS and len(self.parts) > 1 and self._broken_mail() and (
                 _AT_WORD.search(self.text)):
             self._emails()  # an "[at]" with a line break in it
         self._handles()
@@ -802,26 +856,20 @@ class _Extraction:
             return
         if lower.startswith("javascript:") or lower.startswith("#"):
             return
-        parts = urlsplit(url if "://" in url[:12] else "http://" + url)
-        try:
-            host = (parts.hostname or "").rstrip(".")
-        except ValueError:
-            return
-        if not host or ("." not in host and host != "localhost"):
+        web = _web_link(url)
+        if web is None:
             return  # a relative href or junk: nothing to pivot on
+        host, domain, path, query = web
         if as_found:
             self.add(offset, "urls", url)
-        domain = _registrable(host)
         if domain:
             self.add(offset, "domains", domain)
-        path = [unquote(p) for p in parts.path.split("/") if p]
-        host = host.removeprefix("www.")
         if host in ("t.me", "telegram.me", "telegram.dog"):
             self._telegram_path(offset, path)
         elif host == "wa.me" and path and path[0].lstrip("+").isdigit():
             self._whatsapp_number(offset, "+" + path[0].lstrip("+"))
         elif host in ("api.whatsapp.com", "whatsapp.com", "web.whatsapp.com"):
-            for phone in parse_qs(parts.query).get("phone", [])[:1]:
+            for phone in parse_qs(query).get("phone", [])[:1]:
                 self._whatsapp_number(offset, "+" + phone.strip().lstrip("+"))
         elif host == "line.me" and len(path) >= 2:
             self._line_path(offset, path)
@@ -835,7 +883,7 @@ class _Extraction:
             if e164:
                 self.add(offset, "phones", e164)
 
-    def _telegram_path(self, offset: int, path: list[str]) -> None:
+    def _telegram_path(self, offset: int, path: Sequence[str]) -> None:
         if not path:
             return
         first = path[0]
@@ -852,7 +900,7 @@ class _Extraction:
             return
         self._telegram(offset, first.lstrip("@"), context=True)
 
-    def _line_path(self, offset: int, path: list[str]) -> None:
+    def _line_path(self, offset: int, path: Sequence[str]) -> None:
         # line.me/ti/p/~id (a person), line.me/R/ti/p/@id (an official account)
         lowered = [p.lower() for p in path]
         if "p" in lowered:
@@ -871,7 +919,7 @@ class _Extraction:
     # -- e-mails
     def _emails(self) -> None:
         text = self.text
-        if len(self.parts) > 1 and self.tests & _BRACKETS and self._broken_brackets():
+        if len(self.parts) > 1 and self.tests & _BRACKETS and self._broken_mail():
             # An e-mail may run across a line break ("x\n[at] y.com"): read the whole text.
             found: Iterable[tuple[int, tuple[int, int, str, str]]] = (
                 (0, (m.start(), m.end(), m.group(1), m.group(2)))
@@ -887,16 +935,12 @@ class _Extraction:
 
     def _email(self, offset: int, local: str, domain: str) -> bool:
         """Adds the e-mail of a `_EMAIL` match's local part and domain part, if it is one."""
-        local = local.strip(".")
-        domain = _OBFUSCATED_DOT.sub(".", domain).lower().strip(".")
-        if not local or ".." in local or ".." in domain:
+        found = _email_address(local, domain)
+        if found is None:
             return False
-        name, suffix = _tld_parts(domain)
-        if not suffix or not name:
-            return False
-        self.add(offset, "emails", f"{local.lower()}@{domain}")
-        registrable = f"{name}.{suffix}"
-        if registrable not in _FREE_MAIL and domain not in _FREE_MAIL:
+        address, registrable = found
+        self.add(offset, "emails", address)
+        if registrable:
             self.add(offset, "domains", registrable)
         return True
 
@@ -941,34 +985,23 @@ class _Extraction:
         written with "@", an ID word ("ID", "아이디") or a separator (":"); `labelled`: with
         "@" or an ID word."""
         name, end = _trim_name(name, end)
-        if _looks_like_host(self.text, end) or name.lower() in _NOT_IDS:
+        if _looks_like_host(self.text, end):
             return False
-        if name.isdigit() or _DIGITS.sub("", name) in ("", "-", "."):
-            return False  # a number: the phone pass reads it
-        weak_trigger = trigger.lower() in _WEAK_TRIGGERS
-        if weak_trigger and not labelled and not (strong and _ID_MARKS.search(name)):
+        found = _labelled_value(app, trigger, name, strong, labelled)
+        if found is None:
             return False
-        if not strong and trigger.isascii() and not _ID_MARKS_STRICT.search(name):
-            return False
-        if app == "telegram":
-            return self._telegram(offset, name, context=True)
-        return self._named(offset, app, name)
+        self.add(offset, *found)
+        return True
 
     def _telegram(self, offset: int, name: str, *, context: bool) -> bool:
-        name = name.strip().lstrip("@")
-        if not _TG_NAME.fullmatch(name) or name.endswith("_"):
-            return False
-        if len(name) < (_TG_MIN_CONTEXT if context else _TG_MIN):
-            return False
-        lowered = name.lower()
-        if lowered in _TG_RESERVED and not context:
+        lowered = _telegram_name(name, context)
+        if lowered is None:
             return False
         self.add(offset, "telegram", lowered)
         return True
 
     def _named(self, offset: int, app: str, name: str) -> bool:
-        rule = _NAME_RULES[app]
-        if not rule.fullmatch(name):
+        if not _NAME_RULES[app].fullmatch(name):
             return False
         self.add(offset, app, name.lower())
         return True
@@ -998,8 +1031,7 @@ class _Extraction:
             else:
                 pos = end
         for _, end, app in self.triggers:
-            if app in _PHONE_APPS and text[end:end + 1].isascii() and (
-                    text[end:end + 1].isdigit() or text[end:end + 1] in ("+", "(")):
+            if text[end:end + 1] in _GLUED_START and app in _PHONE_APPS:
                 match = _PHONE_GLUED.match(text, end)
                 if match and not self.is_taken(end, match.end()):
                     spans.extend(self._read_number(end, match.end()))
@@ -1029,24 +1061,27 @@ class _Extraction:
         Remembered by what they depend on: the text from _WINDOW characters before the span
         to _WINDOW after it (prices, dates, the countries named before, the script around),
         the app names ending in it, and the document's country and language. A reading that
-        needed the countries of the whole text (_wide_regions) is not remembered, nor one
-        that the budget of tries could have cut short.
+        needed the countries of the whole text (_wide_regions) holds only for a text that
+        names the same ones: it is remembered with them. A reading that the budget of tries
+        could have cut short is not remembered.
         """
         lo = max(0, start - _WINDOW)
         key = (self.text[lo:end + _WINDOW], start - lo, end - lo, self._triggers_from(lo, end),
                self.country, self.lang_country)
         known = _NUMBERS.get(key)
-        if known is not None and self.budget > known[0]:
-            tries, found = known
+        if known is not None and self.budget > known[0] and (
+                known[2] is None or known[2] == self._wide_regions()):
+            tries, found, _ = known
             self.budget -= tries
             return [(s + lo, e + lo, e164) for s, e, e164 in found]
         budget, self.used_wide = self.budget, False
         out = self._read_number_afresh(start, end)
         tries = budget - self.budget
-        if budget > tries and not self.used_wide:
+        if budget > tries:
             if len(_NUMBERS) >= _NUMBERS_MEMO:
                 _NUMBERS.clear()
-            _NUMBERS[key] = (tries, tuple((s - lo, e - lo, e164) for s, e, e164 in out))
+            _NUMBERS[key] = (tries, tuple((s - lo, e - lo, e164) for s, e, e164 in out),
+                             self._hints if self.used_wide else None)
         return out
 
     def _triggers_from(self, lo: int, hi: int) -> tuple[tuple[int, int, str], ...]:
@@ -1117,7 +1152,7 @@ class _Extraction:
         if app in (None, "phone"):
             bracket = _AFTER_LABEL.match(self.text, end)
             if bracket:
-                apps = [_app_of(word) for _, _, word in _TRIGGERS.find(bracket.group())]
+                apps = _apps_named(bracket.group())
                 if "whatsapp" in apps:
                     return "whatsapp"
                 app = app or next((a for a in apps if a in _PHONE_APPS), None)
@@ -1194,12 +1229,14 @@ def _runs_finditer(pattern: re.Pattern[str], text: str, anchors: re.Pattern[str]
     anchored run from where the previous match ended finds the same leftmost matches.
     """
     size = len(text)
-    backwards = text[::-1]
+    backwards = ""  # the text reversed, made at the first anchor (most texts have none)
     pos = 0  # where `finditer` would look next
     for anchor in anchors.finditer(text):
         at = anchor.start()
         if at < pos:
             continue
+        if not backwards:
+            backwards = text[::-1]
         back = size - at  # `backwards` reads the text before `at` from there on
         start = at - (run.match(backwards, back).end() - back)
         end = run.match(text, at).end()
@@ -1230,8 +1267,22 @@ def _email_finditer(text: str) -> Iterator[re.Match[str]]:
 def _id_after(text: str, pos: int) -> tuple[int, int, str, bool, bool] | None:
     """`_ID_AFTER.match(text, pos)` as (name start, name end, name, strong, labelled), or
     None; remembered by the text that follows `pos` when the match is decided within
-    _ID_REACH characters of it (app names recur with what follows them)."""
-    label = _id_after_text(text[pos:pos + _ID_REACH], len(text) <= pos + _ID_REACH)
+    _ID_REACH characters of it (app names recur with what follows them).
+
+    A match takes in one line break at most, and after it only what `_NEXT_LINE_HEAD`
+    matches: the rest of the line, the break and that much of the next line decide it (the
+    next line's own words do not make the key differ where the trigger's line recurs). When
+    that is within _ID_REACH characters, it is the key, and the match is decided as it is
+    on those characters: unless it runs to their end and the text goes on."""
+    reach = pos + _ID_REACH
+    newline = text.find("\n", pos, reach)
+    head = _NEXT_LINE_HEAD.match(text, newline + 1).end() if newline != -1 else reach + 1
+    if head <= reach:
+        label = _id_after_text(text[pos:head], True)
+        if label and label[1] >= _ID_REACH and len(text) > reach:
+            label = False
+    else:
+        label = _id_after_text(text[pos:reach], len(text) <= reach)
     if label is False:  # spaces (or the name) may run on past what was read: match afresh
         return _id_label(_ID_AFTER.match(text, pos))
     return label and (label[0] + pos, label[1] + pos, *label[2:])  # type: ignore[return-value]
@@ -1259,8 +1310,65 @@ def _id_label(match: re.Match[str] | None) -> tuple[int, int, str, bool, bool] |
             bool(at or idw or match.group("sep").strip()), bool(at or idw))
 
 
+@lru_cache(maxsize=4096)
+def _apps_named(text: str) -> tuple[str | None, ...]:
+    """The app of each listed phrase in `text`, in order (labels after numbers recur)."""
+    return tuple(_app_of(word) for _, _, word in _TRIGGERS.find(text))
+
+
 def _app_of(trigger: str) -> str | None:
     return _TRIGGER_APP.get(trigger) or _TRIGGER_APP.get(" ".join(trigger.split()))
+
+
+@lru_cache(maxsize=16384)
+def _labelled_value(app: str, trigger: str, name: str, strong: bool,
+                    labelled: bool) -> tuple[str, str] | None:
+    """(kind, value) of the ID `name` that the app name `trigger` labels, None if it is not
+    one (see _Extraction._labelled_id); remembered, as the same IDs recur across posts."""
+    if name.lower() in _NOT_IDS:
+        return None
+    if name.isdigit() or _DIGITS.sub("", name) in ("", "-", "."):
+        return None  # a number: the phone pass reads it
+    weak_trigger = trigger.lower() in _WEAK_TRIGGERS
+    if weak_trigger and not labelled and not (strong and _ID_MARKS.search(name)):
+        return None
+    if not strong and trigger.isascii() and not _ID_MARKS_STRICT.search(name):
+        return None
+    if app == "telegram":
+        lowered = _telegram_name(name, True)
+        return None if lowered is None else ("telegram", lowered)
+    return (app, name.lower()) if _NAME_RULES[app].fullmatch(name) else None
+
+
+def _telegram_name(name: str, context: bool) -> str | None:
+    """A Telegram username in lower case, None if `name` cannot be one (`context`: an app's
+    name or a link says it is Telegram)."""
+    name = name.strip().lstrip("@")
+    if not _TG_NAME.fullmatch(name) or name.endswith("_"):
+        return None
+    if len(name) < (_TG_MIN_CONTEXT if context else _TG_MIN):
+        return None
+    lowered = name.lower()
+    if lowered in _TG_RESERVED and not context:
+        return None
+    return lowered
+
+
+@lru_cache(maxsize=8192)
+def _email_address(local: str, domain: str) -> tuple[str, str | None] | None:
+    """(address, registrable domain unless a free-mail one) of an `_EMAIL` match's local
+    and domain parts, or None if they make no e-mail address."""
+    local = local.strip(".")
+    domain = _OBFUSCATED_DOT.sub(".", domain).lower().strip(".")
+    if not local or ".." in local or ".." in domain:
+        return None
+    name, suffix = _tld_parts(domain)
+    if not suffix or not name:
+        return None
+    registrable = f"{name}.{suffix}"
+    if registrable in _FREE_MAIL or domain in _FREE_MAIL:
+        return f"{local.lower()}@{domain}", None
+    return f"{local.lower()}@{domain}", registrable
 
 
 def _trim_name(name: str, end: int) -> tuple[str, int]:
@@ -1317,6 +1425,21 @@ def _hint_region(match: re.Match[str]) -> str | None:
         regions = phonenumbers.region_codes_for_country_code(int(code))
         return regions[0] if regions and regions[0] != "001" else None
     return "".join(chr(ord(c) - 0x1F1E6 + 65) for c in match.group())
+
+
+@lru_cache(maxsize=4096)
+def _web_link(url: str) -> tuple[str, str | None, tuple[str, ...], str] | None:
+    """(host without "www.", registrable domain, path's parts unquoted, query) of a link,
+    or None when it names no host; remembered (links recur across posts)."""
+    parts = urlsplit(url if "://" in url[:12] else "http://" + url)
+    try:
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return None
+    if not host or ("." not in host and host != "localhost"):
+        return None
+    path = tuple(unquote(p) for p in parts.path.split("/") if p)
+    return host.removeprefix("www."), _registrable(host), path, parts.query
 
 
 def _plausible_host(host: str, tld: str) -> str | None:
