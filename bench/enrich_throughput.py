@@ -1,14 +1,14 @@
 """Benchmark: enrichment throughput on one core, with NER off and on, against spaCy's own NER.
 
-    .venv/bin/python bench/enrich_throughput.py [--posts 10000] [--fresh-lines]
+    .venv/bin/python bench/enrich_throughput.py [--posts 10000] [--rounds 5] [--fresh-lines]
 
 The posts are a fixed set made from the labelled posts in tests/data/eval_posts.jsonl: post i
 is labelled post (i mod n) followed by labelled post ((i // n + 31 i + 7) mod n), so that the
 set is deterministic, multilingual and without exact repeats (each half does recur, as a
-recruiter's boilerplate does). The process is pinned to one core, the idlest of the last
-second. Enrichment remembers what it read in lines and numbers it has seen (contact lines recur
-across a recruiter's posts); `--fresh-lines` starts every line of every post with its own three
-emoji, so that no line recurs and the figure shows the cost without that help.
+recruiter's boilerplate does). Enrichment remembers what it read in lines and numbers it has
+seen (contact lines recur across a recruiter's posts); `--fresh-lines` starts every line of
+every post with its own three emoji, so that no line recurs and the figure shows the cost
+without that help.
 
 Figures (DESIGN.md targets): posts/s with NER off (>= 2,000); posts/s with NER on, and its
 ratio to spaCy's `nlp.pipe` running NER alone on the same posts (>= 0.8). lurewatch sends only
@@ -17,6 +17,16 @@ masked, so spaCy running on every post does several times the model work that en
 The run therefore also times spaCy alone on exactly the texts enrichment gives the model (the
 same work), expressed per post of the whole set, and prints the ratio against that too: it is
 the honest measure of how much everything besides NER costs.
+
+How it measures. The machines here are shared: the same run of the same code varies by a
+third from one minute to the next, with processor time and wall clock agreeing (the core is
+slower, not taken away). So each figure is measured in `--rounds` rounds, each round running
+NER off, NER on and spaCy on the same work one after another, each in a fresh process pinned
+to the idlest core of the last second (a fresh process, because what enrichment remembers and
+the near-duplicate index would make a second pass in the same process cheaper than a crawl's
+first). The figures printed are the median of the rounds, with the slowest and fastest; a
+ratio is taken within each round (its two sides measured a minute apart at most), then the
+median of those. spaCy on every post (about a minute) runs once.
 """
 
 from __future__ import annotations
@@ -24,6 +34,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -80,74 +92,102 @@ def idlest_core(allowed: set[int], seconds: float = 1.0) -> int:
         return min(allowed)
 
 
-# Posts per second of processor time, per step measured (see `rate`).
-CPU_RATES: dict[str, float] = {}
-
-
-def rate(run, docs: list[dict], name: str = "") -> float:
-    """Posts per second of wall-clock time. The processor time is kept too (CPU_RATES[name]):
-    on a shared machine the wall clock also counts the time other processes held the core."""
+def rate(run, docs: list[dict]) -> tuple[float, float]:
+    """(posts per second of wall-clock time, posts per second of processor time)."""
     began, cpu = time.perf_counter(), time.process_time()
     run(docs)
-    if name:
-        CPU_RATES[name] = len(docs) / (time.process_time() - cpu)
-    return len(docs) / (time.perf_counter() - began)
+    return (len(docs) / (time.perf_counter() - began),
+            len(docs) / max(time.process_time() - cpu, 1e-9))
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--posts", type=int, default=10000)
-    parser.add_argument("--fresh-lines", action="store_true",
-                        help="make every line of every post unique (no memo helps)")
-    args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {idlest_core(os.sched_getaffinity(0))})
+KINDS = ("off", "on", "same", "all")
 
+
+def measure(kind: str, count: int, fresh_lines: bool) -> tuple[float, float]:
+    """One figure, in this process: enrichment with NER off or on, or spaCy alone on the
+    texts enrichment gives the model ("same") or on every post ("all")."""
     from enrich import NER_MAX_CHARS, Enricher
     from enrich.ner import _UNUSED, MAX_CHARS, MODEL_PACKAGE, _is_english, _mask
 
-    docs = corpus(args.posts, fresh_lines=args.fresh_lines)
-    warm = docs[:200]
-
-    def enrich_all(ner: bool):
-        enricher = Enricher(ner=ner)
+    docs = corpus(count, fresh_lines=fresh_lines)
+    # posts beyond the set, every line its own: they load the code, and warm no memo the set uses
+    warm = corpus(count + 200, fresh_lines=True)[count:]
+    if kind in ("off", "on"):
+        enricher = Enricher(ner=kind == "on")
         list(enricher.enrich_many(warm))  # load models and data outside the timing
 
         def run(batch: list[dict]) -> None:
             for _ in enricher.enrich_many(batch):
                 pass
-        return run
-
-    off = rate(enrich_all(False), docs, "off")
-    on = rate(enrich_all(True), docs, "on")
-
+        return rate(run, docs)
     nlp = __import__(MODEL_PACKAGE).load(exclude=_UNUSED)
     list(nlp.pipe(d["text"] for d in warm))
 
     def spacy_alone(batch: list[dict]) -> None:
         for _ in nlp.pipe((d["text"] for d in batch), batch_size=64):
             pass
-
-    alone = rate(spacy_alone, docs)
+    if kind == "all":
+        return rate(spacy_alone, docs)
     # what Recognizer.pipe gives the model: the English posts (as the enricher cuts them),
-    # with their contact points masked
+    # with their contact points masked; the rate is per post of the whole set
     cut = (d["text"][:NER_MAX_CHARS][:MAX_CHARS] for d in docs)
     model_texts = [{"text": _mask(text)[0]} for text in cut if _is_english(text)]
-    began = time.perf_counter()
-    spacy_alone(model_texts)
-    same_work = len(docs) / (time.perf_counter() - began)
+    wall, cpu = rate(spacy_alone, model_texts)
+    share = len(docs) / len(model_texts)
+    return wall * share, cpu * share
 
-    print(f"posts: {len(docs)} (English share sent to the model: {len(model_texts)}), one core"
-          + (", every line unique" if args.fresh_lines else ""))
-    print(f"enrich, NER off:           {off:8.0f} posts/s  (target >= 2000; "
-          f"{CPU_RATES['off']:.0f} per second of processor time)")
-    print(f"enrich, NER on:            {on:8.0f} posts/s  "
-          f"({CPU_RATES['on']:.0f} per second of processor time)")
+
+def child(kind: str, args: argparse.Namespace) -> tuple[float, float]:
+    """`measure` in a fresh process on the idlest core; its figures read back as JSON."""
+    command = [sys.executable, __file__, "--measure", kind, "--posts", str(args.posts)]
+    command += ["--fresh-lines"] if args.fresh_lines else []
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    wall, cpu = json.loads(out.strip().splitlines()[-1])
+    return wall, cpu
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--posts", type=int, default=10000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--fresh-lines", action="store_true",
+                        help="make every line of every post unique (no memo helps)")
+    parser.add_argument("--measure", choices=KINDS, help=argparse.SUPPRESS)  # (a child's task)
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {idlest_core(os.sched_getaffinity(0))})
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.posts, args.fresh_lines)))
+        return 0
+
+    rounds: dict[str, list[tuple[float, float]]] = {kind: [] for kind in KINDS}
+    for number in range(max(args.rounds, 1)):
+        for kind in ("off", "on", "same") + (("all",) if number == 0 else ()):
+            rounds[kind].append(child(kind, args))
+        off, on, same = (rounds[k][-1][0] for k in ("off", "on", "same"))
+        print(f"round {number + 1}: NER off {off:.0f}, NER on {on:.0f}, spaCy same work "
+              f"{same:.0f} posts/s", flush=True)
+
+    def spread(kind: str, index: int = 0) -> str:
+        values = [figures[index] for figures in rounds[kind]]
+        return (f"{statistics.median(values):8.0f} posts/s  ({min(values):.0f}-{max(values):.0f} "
+                f"over {len(values)} rounds")
+
+    on = statistics.median(wall for wall, _ in rounds["on"])
+    alone = rounds["all"][0][0]
+    same_work = statistics.median(on_r[0] / same_r[0]
+                                  for on_r, same_r in zip(rounds["on"], rounds["same"],
+                                                              strict=True))
+    print(f"posts: {args.posts}, one core" + (", every line unique" if args.fresh_lines else ""))
+    print(f"enrich, NER off:           {spread('off')}; target >= 2000; per second of "
+          f"processor time {statistics.median(c for _, c in rounds['off']):.0f})")
+    print(f"enrich, NER on:            {spread('on')})")
     print(f"spaCy NER alone, all:      {alone:8.0f} posts/s  (the model on every post)")
-    print(f"spaCy NER alone, same work:{same_work:8.0f} posts/s  (only the texts enrichment "
-          "gives the model, per post of the set)")
+    print(f"spaCy NER alone, same work:{spread('same')}; only the texts enrichment gives the "
+          "model, per post of the set)")
     print(f"ratio NER on / spaCy NER alone, all posts: {on / alone:.2f}  (target >= 0.8)")
-    print(f"ratio NER on / spaCy NER alone, same work: {on / same_work:.2f}  (target >= 0.8)")
+    print(f"ratio NER on / spaCy NER alone, same work: {same_work:.2f}  (target >= 0.8; median "
+          "of the rounds' ratios)")
     return 0
 
 
