@@ -110,7 +110,8 @@ def measure(kind: str, count: int, fresh_lines: bool) -> tuple[float, float]:
     from enrich.ner import _UNUSED, MAX_CHARS, MODEL_PACKAGE, _is_english, _mask
 
     docs = corpus(count, fresh_lines=fresh_lines)
-    # posts beyond the set, every line its own: they load the code, and warm no memo the set uses
+    # posts beyond the set, every line its own: they load the code and data, and share no line
+    # with the set (no per-line memo starts warm)
     warm = corpus(count + 200, fresh_lines=True)[count:]
     if kind in ("off", "on"):
         enricher = Enricher(ner=kind == "on")
