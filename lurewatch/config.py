@@ -8,8 +8,12 @@ from pathlib import Path
 DEFAULT_ES_INDEX = "lurewatch-posts"
 
 
-def data_dir() -> Path:
-    """`LUREWATCH_DATA` (default `./data`): evidence, takedown drafts, spool and state."""
+def data_dir(chosen: Path | str | None = None) -> Path:
+    """`LUREWATCH_DATA` (default `./data`): evidence, takedown drafts, spool and state.
+
+    `chosen` is a folder given in its place (a web app's own, a caller's `data_dir=`)."""
+    if chosen:
+        return Path(chosen)
     return Path(os.environ.get("LUREWATCH_DATA") or "data").expanduser()
 
 

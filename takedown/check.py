@@ -73,7 +73,7 @@ def fetch(url: str) -> dict[str, Any]:
 def archive(answer: dict[str, Any], requested: str, *,
             data_dir: Path | None = None) -> dict[str, str]:
     """Write the check's response (and request) to today's check WARC; return where."""
-    folder = (data_dir or config.data_dir()) / "takedown" / "checks"
+    folder = config.data_dir(data_dir) / "takedown" / "checks"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"checks-{time.strftime('%Y%m%d', time.gmtime())}.warc.gz"
     body = answer["body"]

@@ -124,7 +124,7 @@ def draft(doc: dict[str, Any] | str, out_dir: str | Path | None = None, *,
     `send_request`). `members`: near-duplicates already read by the caller (the web UI reads
     its own index), instead of `cluster`.
     """
-    data_dir = data_dir or config.data_dir()
+    data_dir = config.data_dir(data_dir)
     if isinstance(doc, dict) and members is not None:
         docs = [doc, *(m for m in members if m.get("id") != doc.get("id"))]
     else:

@@ -184,7 +184,7 @@ def summarise(kind: str, name: str, data: dict[str, Any], server: str) -> dict[s
 # -- cached lookups -------------------------------------------------------------------------------
 
 def _cache_path(data_dir: Path | None = None) -> Path:
-    return (data_dir or config.data_dir()) / "takedown" / "rdap-cache.json"
+    return config.data_dir(data_dir) / "takedown" / "rdap-cache.json"
 
 
 def _cache(data_dir: Path | None = None) -> dict[str, Any]:

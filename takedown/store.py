@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS sent (
 
 
 def db_path(data_dir: Path | None = None) -> Path:
-    return (data_dir or config.data_dir()) / "takedown" / "requests.db"
+    return config.data_dir(data_dir) / "takedown" / "requests.db"
 
 
 @contextmanager

@@ -86,7 +86,7 @@ def create_app(index_url: str | None = None, token: str | None = None,
     )
     app.state.store = store
     app.state.token = token or None
-    app.state.data_dir = Path(data_dir) if data_dir else config.data_dir()
+    app.state.data_dir = config.data_dir(data_dir)
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Next) -> Response:
