@@ -20,7 +20,7 @@
 
 A selector is a string that says its language: `css:h1.title::text` or `xpath://h1/text()`.
 `posted_at` is read with its formats (else ISO 8601), else as a relative date ("3 days ago",
-"어제") counted back from the fetch moment (parse_date, data/relative_dates.yaml).
+"어제") counted back from the fetch moment (read_date, data/relative_dates.yaml).
 Everything is checked when the file is loaded, so that a typo is a one-line error naming the
 source or profile and the field, not a crawl that silently finds nothing.
 """
@@ -370,17 +370,11 @@ class DateReading(NamedTuple):
     relative: str | None = None
 
 
-def parse_date(text: str, rule: FieldRule, now: datetime | None = None) -> datetime | None:
-    """A date as the profile says the site writes it (strptime formats, else ISO 8601), else a
-    relative date ("3 days ago", "어제") counted back from `now`, the fetch moment (see
-    read_date)."""
-    reading = read_date(text, rule, now)
-    return reading.moment if reading else None
-
-
 def read_date(text: str, rule: FieldRule, now: datetime | None = None) -> DateReading | None:
-    """parse_date's answer and whether it was relative. Relative dates need `now`: the parser
-    keeps no clock of its own, so a re-read of an archived page gives the same answer."""
+    """A date as the profile says the site writes it (strptime formats, else ISO 8601), else a
+    relative date ("3 days ago", "어제") counted back from `now`, the fetch moment. Relative
+    dates need `now`: the parser keeps no clock of its own, so a re-read of an archived page
+    gives the same answer."""
     text = " ".join(text.split())
     for fmt in rule.formats or ("iso",):
         try:

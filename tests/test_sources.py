@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from lurewatch.crawl import spider_names
-from lurewatch.sources import SourcesError, load_profiles, load_sources, parse_date
+from lurewatch.sources import SourcesError, load_profiles, load_sources, read_date
 
 ROOT = Path(__file__).resolve().parents[1]
 SPIDERS = {"telegram", "jobboard", "profile"}
@@ -59,9 +59,10 @@ def test_good_profile_loads(tmp_path: Path) -> None:
     assert str(profile.items) == "css:a.job::attr(href)"
     assert profile.next_page is not None and profile.next_page.language == "xpath"
     assert profile.politeness.obey_robots is True
-    moment = parse_date("09/10/2026 23:45", profile.fields["posted_at"])
-    assert moment == datetime.fromisoformat("2026-10-09T23:45:00+07:00")
-    assert parse_date("yesterday", profile.fields["posted_at"]) is None
+    reading = read_date("09/10/2026 23:45", profile.fields["posted_at"])
+    assert reading is not None
+    assert reading.moment == datetime.fromisoformat("2026-10-09T23:45:00+07:00")
+    assert read_date("yesterday", profile.fields["posted_at"]) is None
 
 
 @pytest.mark.parametrize(("profile", "words"), [
