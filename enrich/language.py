@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from enrich.scan import clean
+from enrich.scan import Memo, clean
 
 UND = "und"
 _DATA = Path(__file__).parent / "data" / "language_scripts.yaml"
@@ -31,7 +31,7 @@ _DATA = Path(__file__).parent / "data" / "language_scripts.yaml"
 _MAX_CHARS = 4000
 _MODEL_CHARS = 300  # the model's cost grows with length; 300 characters settle it
 _ANSWERS_KEPT = 4096  # answers remembered (reposts are common; a model call is dear)
-_WORDS_KEPT = 100_000  # words whose cleaning is remembered (see _WordFates)
+_WORDS_KEPT = 100_000  # words whose cleaning is remembered (see _WORD_FATES)
 _WORD_CHARS_KEPT = 64  # longer "words" (unspaced Thai, Chinese...) rarely recur: not kept
 
 
@@ -99,25 +99,11 @@ def _word_fate(word: str) -> str:
     return word
 
 
-class _WordFates(dict[str, str]):
-    """`_word_fate` of every word seen, remembered (a dict that fills itself).
-
-    Why: the same words recur from post to post (the language's own, a recruiter's
-    boilerplate), so after a few hundred posts nearly every word is a hit and cleaning a
-    post is one `map` over its words in C, where testing each word cost more than the rest
-    of detection. Bounded: cleared when full; overlong words are worked out but not kept.
-    """
-
-    def __missing__(self, word: str) -> str:
-        fate = _word_fate(word)
-        if len(word) <= _WORD_CHARS_KEPT:
-            if len(self) >= _WORDS_KEPT:
-                self.clear()
-            self[word] = fate
-        return fate
-
-
-_WORD_FATES = _WordFates()
+# `_word_fate` of every word seen, remembered. Why: the same words recur from post to post (the
+# language's own, a recruiter's boilerplate), so after a few hundred posts nearly every word
+# is a hit and cleaning a post is one `map` over its words in C, where testing each word cost
+# more than the rest of detection.
+_WORD_FATES = Memo(_word_fate, _WORDS_KEPT, longest=_WORD_CHARS_KEPT)
 # Answers by cleaned text, oldest first (evicted first when full).
 _ANSWERS: OrderedDict[str, tuple[str, float]] = OrderedDict()
 

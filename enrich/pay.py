@@ -10,13 +10,12 @@ so, which keeps phone numbers, years and ids out.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from enrich.scan import clean, fold, snippet, trie_alternatives
+from enrich.scan import Memo, clean, fold, snippet, trie_alternatives
 
 _DIR = Path(__file__).with_name("data")
 _CFG = yaml.safe_load((_DIR / "pay.yaml").read_text(encoding="utf-8"))
@@ -208,7 +207,10 @@ _READ_CHARS = 64  # how far after a number an inert character is looked for
 _LEADS: frozenset[str] = _P["leads"]
 _SALARY_KEYS = ("min", "max", "currency", "period", "usd_month")
 _NEEDS_SCRIPT: Any = object()  # a reading that depends on the scripts of the whole text
-_MEMO_LIMIT = 8192  # entries each memo keeps before it starts again
+# Answers remembered by the small context they depend on (a few characters around a number,
+# an amount's parts): posts repeat a recruiter's lines and figures, so most numbers are read
+# in a context seen before (`scan.Memo`); each memo keeps this many before it starts again.
+_MEMO_LIMIT = 8192
 
 
 def _rank(currency: bool, period: bool, pay_word: bool) -> int:
@@ -219,23 +221,6 @@ def _rank(currency: bool, period: bool, pay_word: bool) -> int:
 _BARE_RANK = _rank(False, True, True)  # the best an amount with no currency can rank
 _BEST_RANK = _rank(True, True, True)
 _PAY_WORD = _P["pay_word"].search
-
-
-class _Memo(dict[Any, Any]):
-    """Answers remembered by the small context they depend on (a few characters around a
-    number, an amount's parts): posts repeat a recruiter's lines and figures, so most
-    numbers are read in a context seen before. Cleared whole when full."""
-
-    def __init__(self, compute: Callable[[Any], Any]) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, key: Any) -> Any:
-        value = self.compute(key)  # (what raises is not remembered)
-        if len(self) >= _MEMO_LIMIT:
-            self.clear()
-        self[key] = value
-        return value
 
 
 def parse(text: str, lang: str | None = None, country: str | None = None) -> dict[str, Any] | None:
@@ -280,7 +265,7 @@ def _parse(text: str, lang: str | None, country: str | None) -> tuple[dict[str, 
     merely contain a numeral: the bare pattern passes over those with one cheap match.
     One loop, not a generator and a reader: this runs for every number of every post.
     What is read around a number is remembered by the few characters it depends on
-    (`_Memo`), so a line or figure seen before costs a lookup, not a pattern.
+    (`scan.Memo`), so a line or figure seen before costs a lookup, not a pattern.
     """
     if not text:
         return None
@@ -377,7 +362,7 @@ def _lead_chars(before: str) -> int:
     return lead.end() if lead else 0
 
 
-_LEAD_CHARS = _Memo(_lead_chars)
+_LEAD_CHARS = Memo(_lead_chars, _MEMO_LIMIT)
 
 
 def _read(text: str, begin: int, start: int, stop: int) -> tuple[Any, ...] | None:
@@ -396,7 +381,7 @@ def _read(text: str, begin: int, start: int, stop: int) -> tuple[Any, ...] | Non
 
 # (text read from the character before `begin`, start) -> reading (the text ends at the
 # character `_read` stops at)
-_READINGS = _Memo(lambda key: _read(key[0], 1, key[1], len(key[0])))
+_READINGS = Memo(lambda key: _read(key[0], 1, key[1], len(key[0])), _MEMO_LIMIT)
 
 
 def _never_pay(number: str) -> bool:
@@ -505,8 +490,8 @@ def _judge(a1: str, a2: str | None, pre_mult: str | None, explicit: str | None,
     return _salary(low_value, high_value, currency, period)
 
 
-_JUDGED = _Memo(lambda key: _judge(*key, None))
-_JUDGED_IN_SCRIPTS = _Memo(lambda key: _judge(*key[0], key[1]))
+_JUDGED = Memo(lambda key: _judge(*key, None), _MEMO_LIMIT)
+_JUDGED_IN_SCRIPTS = Memo(lambda key: _judge(*key[0], key[1]), _MEMO_LIMIT)
 
 
 def _scripts(text: str) -> tuple[bool, bool]:
@@ -637,10 +622,10 @@ def _period_before(before: str) -> tuple[str | None, bool]:
 
 
 # windows of text around amounts -> what their words say
-_PAY_WORD_IN = _Memo(lambda window: _PAY_WORD(window) is not None)
-_KEYWORD_BEFORE = _Memo(_keyword_in)
-_PERIOD_AFTER = _Memo(_period_after)
-_PERIOD_BEFORE = _Memo(_period_before)
+_PAY_WORD_IN = Memo(lambda window: _PAY_WORD(window) is not None, _MEMO_LIMIT)
+_KEYWORD_BEFORE = Memo(_keyword_in, _MEMO_LIMIT)
+_PERIOD_AFTER = Memo(_period_after, _MEMO_LIMIT)
+_PERIOD_BEFORE = Memo(_period_before, _MEMO_LIMIT)
 
 
 def _implied(unit: str | None, scripts: tuple[bool, bool] | None, cjk_lang: str | None) -> Any:
@@ -676,4 +661,4 @@ def _default(lang: str | None, country: str | None) -> str | None:
     return None
 
 
-_CONTEXTS = _Memo(_context)
+_CONTEXTS = Memo(_context, _MEMO_LIMIT)

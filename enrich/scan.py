@@ -87,6 +87,32 @@ class TextMemo:
         return value
 
 
+class Memo(dict[Any, Any]):
+    """`compute(key)`, remembered: a dict that fills itself, cleared whole when it holds
+    `limit` entries (bounded memory, no bookkeeping per hit).
+
+    For answers that depend on a small key that recurs from post to post (a word, a few
+    characters around a number): after a few hundred posts nearly every key is a hit, a dict
+    lookup in C. Keys longer than `longest` are worked out each time and not kept (unspaced
+    Thai or Chinese "words" rarely recur). What raises is not remembered.
+    """
+
+    def __init__(self, compute: Callable[[Any], Any], limit: int,
+                 longest: int | None = None) -> None:
+        super().__init__()
+        self.compute = compute
+        self.limit = limit
+        self.longest = longest
+
+    def __missing__(self, key: Any) -> Any:
+        value = self.compute(key)
+        if self.longest is None or len(key) <= self.longest:
+            if len(self) >= self.limit:
+                self.clear()
+            self[key] = value
+        return value
+
+
 _FOLDED = TextMemo()
 
 
