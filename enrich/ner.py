@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from enrich import places
-from enrich.scan import PhraseScanner, clean, fold
+from enrich.scan import LineMemo, PhraseScanner, by_line, clean, fold, fold_text, within_line
 
 _CFG = yaml.safe_load(
     (Path(__file__).with_name("data") / "org_patterns.yaml").read_text(encoding="utf-8"))
@@ -49,7 +49,8 @@ _JUNK = re.compile(r"^[\W\d_]+$|https?:|www\.|@|\n")
 
 
 def _latin_forms() -> tuple[re.Pattern[str], re.Pattern[str], frozenset[str], PhraseScanner]:
-    return (re.compile(_CFG["legal_suffix"]), re.compile(_CFG["legal_prefix"]),
+    return (re.compile(within_line(_CFG["legal_suffix"])),
+            re.compile(within_line(_CFG["legal_prefix"])),
             frozenset(_CFG["not_name_words"]),
             PhraseScanner((name, True) for name in _CFG["known"]))
 
@@ -59,12 +60,13 @@ def _regex_forms() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, list
     suffix = "|".join(re.escape(s) for s in sorted(forms["suffix"], key=len, reverse=True))
     prefix = "|".join(re.escape(s) for s in sorted(forms["prefix"], key=len, reverse=True))
     chunk = r"[^\s，。,.!！?？]{1,30}"
-    around = [re.compile(rf"{head}\s?(?P<name>{chunk}(?:\s{chunk}){{0,3}}?)\s?(?P<tail>{tail})")
-              for head, tail in forms["around"]]
+    around = [re.compile(within_line(
+        rf"{head}\s?(?P<name>{chunk}(?:\s{chunk}){{0,3}}?)\s?(?P<tail>{tail})"))
+        for head, tail in forms["around"]]
     return (
         re.compile(rf"(?P<suffix>{suffix})") if suffix else None,
-        re.compile(rf"(?P<prefix>{prefix})\s?(?P<name>[^\s\u3040-\u309f，。、,.!！?？:：;；()（）\[\]]"
-                   r"{2,30})")
+        re.compile(within_line(rf"(?P<prefix>{prefix})\s?(?P<name>"
+                               r"[^\s\u3040-\u309f，。、,.!！?？:：;；()（）\[\]]{2,30})"))
         if prefix else None,
         around,
     )
@@ -72,8 +74,8 @@ def _regex_forms() -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, list
 
 _SUFFIX, _PREFIX, _AROUND = _regex_forms()
 _TRIM = sorted(_CFG["regex"]["trim"], key=len, reverse=True)
-_PERSONS = [(re.compile(p["pattern"]), bool(p.get("word"))) if isinstance(p, dict)
-            else (re.compile(p), False) for p in _CFG["persons"]]
+_PERSONS = [(re.compile(within_line(p["pattern"])), bool(p.get("word"))) if isinstance(p, dict)
+            else (re.compile(within_line(p)), False) for p in _CFG["persons"]]
 _NOT_NAMES = frozenset(fold(n) for n in _CFG["not_names"])
 _LEGAL_SUFFIX, _LEGAL_PREFIX, _NOT_NAME_WORDS, _KNOWN = _latin_forms()
 _TOKEN = re.compile(r"\S+")
@@ -138,9 +140,15 @@ class Recognizer:
 
 def _latin_companies(text: str) -> list[tuple[int, int, str]]:
     """(start, end, name) of the Latin-script company forms in `text`, left to right."""
+    return by_line(text, _COMPANIES_IN_LINE)
+
+
+def _companies(text: str) -> list[tuple[int, int, str]]:
+    """`_latin_companies` read afresh: a name does not run on into the next line."""
     found: list[tuple[int, int, str]] = []
     for match in _LEGAL_SUFFIX.finditer(text):
-        window = text[max(0, match.start() - 80):match.start()]
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        window = text[max(line_start, match.start() - 80):match.start()]
         words = list(_TOKEN.finditer(window))
         begin = None
         for word in reversed(words[-_MAX_NAME_WORDS:]):
@@ -151,16 +159,20 @@ def _latin_companies(text: str) -> list[tuple[int, int, str]]:
             start = match.start() - len(window) + begin
             found.append((start, match.end(), text[start:match.end()]))
     for match in _LEGAL_PREFIX.finditer(text):
+        line_end = text.find("\n", match.end()) % (len(text) + 1)  # (-1: the text's end)
         end = None
-        for count, word in enumerate(_TOKEN.finditer(text, match.end(), match.end() + 80)):
+        for count, word in enumerate(
+                _TOKEN.finditer(text, match.end(), min(match.end() + 80, line_end))):
             if count >= _MAX_NAME_WORDS or not _name_word(word.group().rstrip(",.")):
                 break
             end = word.start() + len(word.group().rstrip(",."))
         if end is not None:
             found.append((match.start(), end, text[match.start():end]))
-    folded = fold(text)
-    found.extend((start, end, text[start:end]) for start, end, _ in _KNOWN.scan(folded))
+    found.extend((start, end, text[start:end]) for start, end, _ in _KNOWN.scan(fold_text(text)))
     return sorted(found)
+
+
+_COMPANIES_IN_LINE = LineMemo(_companies)
 
 
 def _name_word(word: str) -> bool:
@@ -235,26 +247,44 @@ def _unmasked(offset: int, shifts: tuple[list[int], list[int]]) -> int:
 
 
 def _by_patterns(text: str) -> tuple[list[str], list[str]]:
+    """(organizations, persons) that the regular expressions find, pattern by pattern."""
     orgs: list[str] = []
     persons: list[str] = []
-    if not text:
-        return orgs, persons
-    for regex in _AROUND:
-        orgs.extend(m.group() for m in regex.finditer(text))
+    for _, _, (_, name, person) in sorted(by_line(text, _NAMES_IN_LINE), key=_pattern_order):
+        (persons if person else orgs).append(name)
+    return orgs, persons
+
+
+def _pattern_order(found: tuple[int, int, tuple[int, str, bool]]) -> tuple[int, int]:
+    """Names in the order of the patterns that found them, then of where they are."""
+    return found[2][0], found[0]
+
+
+def _names(text: str) -> list[tuple[int, int, tuple[int, str, bool]]]:
+    """(start, end, (pattern's rank, name, is a person)) of what the patterns find, left to
+    right."""
+    found: list[tuple[int, int, tuple[int, str, bool]]] = []
+    for rank, regex in enumerate(_AROUND):
+        found += [(m.start(), m.end(), (rank, m.group(), False)) for m in regex.finditer(text)]
     if _PREFIX is not None:
         for m in _PREFIX.finditer(text):
-            orgs.append(m.group("prefix") + m.group("name") if m.group("prefix")[-1] in ")）㈜"
-                        else m.group())
+            name = (m.group("prefix") + m.group("name") if m.group("prefix")[-1] in ")）㈜"
+                    else m.group())
+            found.append((m.start(), m.end(), (len(_AROUND), name, False)))
     if _SUFFIX is not None:
         for m in _SUFFIX.finditer(text):
             name = _name_before(text, m.start())
             if name:
-                orgs.append(name + m.group("suffix"))
-    for regex, word in _PERSONS:
+                found.append((m.start(), m.end(), (len(_AROUND) + 1, name + m.group("suffix"),
+                                                   False)))
+    for rank, (regex, word) in enumerate(_PERSONS, start=len(_AROUND) + 2):
         for m in regex.finditer(text):
             if not (word and m.start() > 0 and text[m.start() - 1].isalpha()):
-                persons.append(m.group("name"))
-    return orgs, persons
+                found.append((m.start(), m.end(), (rank, m.group("name"), True)))
+    return sorted(found)
+
+
+_NAMES_IN_LINE = LineMemo(_names)
 
 
 def _name_before(text: str, end: int) -> str:

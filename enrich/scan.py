@@ -106,11 +106,15 @@ class Memo(dict[Any, Any]):
 
     def __missing__(self, key: Any) -> Any:
         value = self.compute(key)
+        self.remember(key, value)
+        return value
+
+    def remember(self, key: Any, value: Any) -> None:
+        """Keep `value` as the answer for `key` (unless the key is too long to keep)."""
         if self.longest is None or len(key) <= self.longest:
             if len(self) >= self.limit:
                 self.clear()
             self[key] = value
-        return value
 
 
 _FOLDED = TextMemo()
@@ -164,7 +168,11 @@ _WORD_END = r"(?![0-9a-z\u00c0-\u024f\u1e00-\u1eff])"
 _FANOUT = 6  # at most this many alternatives tried one after another (see _split)
 _GROUP = 16  # first characters told apart by their second (see _others_pattern)
 _SPACE = "\x00"  # trie key for a space inside a phrase (sorts first)
-_SEPARATORS = r"[\s\-_.·,]*"  # what a space inside a phrase matches in a text
+# Every white-space character but the line break (what `\s` matches, less "\n"; the last
+# is U+3000): a space inside a phrase or a name never reads on into the next line.
+_INLINE_SPACE = "".join(re.escape(chr(code)) for code in range(0x3001)
+                        if chr(code).isspace() and code != 0x0A)
+_SEPARATORS = f"[{_INLINE_SPACE}\\-_.·,]*"  # what a space inside a phrase matches in a text
 _KEY = re.compile(r"[\s\-_.·,]+")  # removed from a phrase to look it up
 
 
@@ -271,6 +279,120 @@ def _word_end(forms: Iterable[str]) -> str:
     return f"(?!(?<=[{''.join(re.escape(char) for char in last)}]){_WORD_CHARS})"
 
 
+# What a line-by-line finder (`LineMemo`) remembers: this many lines, none longer than this.
+LINES_KEPT = 8192
+LINE_CHARS_KEPT = 400
+
+
+class LineMemo(Memo):
+    """What `find` finds in each line, remembered line by line (see `by_line`).
+
+    `find` takes a text of one line or many and returns (start, end, value) spans left to
+    right, none across a line break (`within_line` writes its patterns so), the same in a
+    line whether the line is read alone or inside a longer text.
+    """
+
+    def __init__(self, find: Callable[[str], Iterable[tuple[int, int, Any]]]) -> None:
+        super().__init__(self._line, LINES_KEPT, longest=LINE_CHARS_KEPT)
+        self.find = find
+
+    def _line(self, line: str) -> tuple[tuple[int, int, Any], ...]:
+        return tuple(self.find(line))
+
+    def learn(self, text: str, lines: list[str]) -> list[tuple[int, int, Any]]:
+        """`find` over a whole text (one pass, as cheap as one line's), kept line by line."""
+        spans = list(self.find(text))
+        index = 0
+        line_start = 0
+        for line in lines:
+            line_end = line_start + len(line)
+            first = index
+            while index < len(spans) and spans[index][0] <= line_end:
+                index += 1
+            if line and line not in self:
+                self.remember(line, tuple(
+                    (start - line_start, end - line_start, value)
+                    for start, end, value in spans[first:index]))
+            line_start = line_end + 1
+        return spans
+
+
+def by_line(text: str, lines: LineMemo) -> list[tuple[int, int, Any]]:
+    """(start, end, value) of what `lines.find` finds in `text`, left to right.
+
+    For finders whose matches never cross a line break: a phrase, a name or a company form
+    is written on one line, and a match that ran on into the next would join words that do
+    not belong together. What each line holds is remembered: a recruiter's lines (the
+    contact line, the pay, the perks) recur from post to post, and a line read before costs
+    a dict lookup. A text with a line not seen before is read whole, in one pass.
+    """
+    if "\n" not in text:
+        return list(lines[text])
+    parts = text.split("\n")
+    found: list[tuple[int, int, Any]] = []
+    offset = 0
+    known = lines.get
+    for line in parts:
+        if line:
+            spans = known(line)
+            if spans is None:
+                return lines.learn(text, parts)
+            if spans:
+                if offset:
+                    found += [(start + offset, end + offset, value)
+                              for start, end, value in spans]
+                else:
+                    found += spans
+        offset += len(line) + 1
+    return found
+
+
+_CLASS_SPACE = re.compile(r"\\[WD]")
+_BREAKS = (r"\s", r"\W", r"\D", r"\n", "\n")  # what in a character set takes in a line break
+
+
+def within_line(pattern: str) -> str:
+    """`pattern` written so that it never matches across a line break (for `LineMemo`): each
+    `\\s` outside a character set becomes `[^\\S\\n]`. What cannot be written so is refused:
+    `\\W` or `\\D` outside a set, a set that takes in a line break.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            pair = pattern[i:i + 2]
+            if _CLASS_SPACE.fullmatch(pair):
+                raise ValueError(f"{pair} can match a line break: {pattern!r}")
+            out.append(r"[^\S\n]" if pair == r"\s" else pair)
+            i += 2
+        elif char == "[":
+            end = _set_end(pattern, i)
+            body = pattern[i + 1:end]
+            if body.startswith("^") != any(token in body for token in _BREAKS):
+                raise ValueError(f"set {pattern[i:end + 1]} can match a line break: {pattern!r}")
+            out.append(pattern[i:end + 1])
+            i = end + 1
+        else:
+            out.append(char)
+            i += 1
+    return "".join(out)
+
+
+def _set_end(pattern: str, start: int) -> int:
+    """The index of the "]" that closes the character set opening at `start`."""
+    i = start + 1
+    if pattern.startswith("^", i):
+        i += 1
+    if pattern.startswith("]", i):  # a "]" first in a set is a literal
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    if i >= len(pattern):
+        raise ValueError(f"unclosed character set: {pattern!r}")
+    return i
+
+
 _UNKNOWN: Any = object()
 
 
@@ -304,13 +426,21 @@ class PhraseScanner:
         # with a character set, which the engine skips to).
         self._words = re.compile(_word_start_pattern(latin)) if latin else None
         self._others = re.compile(_others_pattern(other)) if other else None
+        self._lines = LineMemo(self._scan_text)
 
     def key(self, folded: str) -> str:
         """The form under which a folded phrase is looked up (separators removed)."""
         return _KEY.sub("", folded.strip())
 
     def scan(self, folded: str) -> list[tuple[int, int, Any]]:
-        """(start, end, value) of every phrase found, left to right, longest first."""
+        """(start, end, value) of every phrase found, left to right, longest first.
+
+        A phrase never spans a line break (see `by_line`).
+        """
+        return by_line(folded, self._lines)
+
+    def _scan_text(self, folded: str) -> list[tuple[int, int, Any]]:
+        """`scan` in two regex passes over the whole text (no phrase spans a line break)."""
         found = []
         if self._words is not None:  # (the last match of this pattern is the text's end)
             for match in self._words.finditer(folded):

@@ -27,6 +27,7 @@ class ReferenceScanner:
     that matches is taken; the scan goes on after it. Latin-initial phrases and the others
     are scanned apart, then merged left to right, dropping a match that overlaps the one
     before. Each match is looked up with its separators removed; stop phrases (None) drop.
+    Each line is scanned on its own.
     """
 
     def __init__(self, phrases: Iterable[tuple[str, Any]]) -> None:
@@ -43,6 +44,16 @@ class ReferenceScanner:
             self.by_first.setdefault(form[0], []).append(_phrase_regex(form))
 
     def scan(self, folded: str) -> list[tuple[int, int, Any]]:
+        """Each line alone: a phrase never spans a line break."""
+        out = []
+        offset = 0
+        for line in folded.split("\n"):
+            out += [(start + offset, end + offset, value)
+                    for start, end, value in self._scan_line(line)]
+            offset += len(line) + 1
+        return out
+
+    def _scan_line(self, folded: str) -> list[tuple[int, int, Any]]:
         found = []
         for latin in (True, False):
             at = 0

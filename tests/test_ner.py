@@ -51,6 +51,21 @@ def test_recruiter_names_without_a_model(rules: Recognizer, text: str, person: s
     assert person in persons
 
 
+def test_a_company_name_never_spans_a_line_break(rules: Recognizer) -> None:
+    # a heading over the company line is not part of the name
+    organizations, _ = rules.find("Phnom Penh\nABC Trading Co., Ltd.\nPT\nHiring Now")
+    assert organizations == ["ABC Trading Co., Ltd."]
+
+
+def test_names_keep_their_order_when_lines_recur(rules: Recognizer) -> None:
+    text = "Contact Mr. John Smith\n联系王经理\nMega Holdings Pte. Ltd."
+    first = rules.find(text)
+    assert first == (["Mega Holdings Pte. Ltd."], ["John Smith", "王经理"])
+    assert rules.find("Hello\n" + text) == first
+    _, persons = rules.find("联系王经理\n" + text)
+    assert persons == ["John Smith", "王经理"]  # pattern by pattern, each name once
+
+
 def test_words_that_only_look_like_names_are_not_taken(rules: Recognizer) -> None:
     # คุณสมบัติ is "qualifications", not "Mr Sombat"; tiếng Anh is "English"
     assert rules.find("คุณสมบัติผู้สมัคร อายุ 20-30 ปี") == ([], [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from enrich import places
+from enrich.scan import fold
 
 
 def names(text: str) -> list[str]:
@@ -86,6 +87,21 @@ def test_mentions_keep_the_words_as_written() -> None:
         ("Sihanoukville", "西港"), ("Phnom Penh", "Phnom Pênh")]
 
 
+def test_a_place_name_never_spans_a_line_break() -> None:
+    # the last word of one line and the first of the next are not one name
+    assert names("Golden\nTriangle jobs") == []
+    assert names("office in Phnom\nPenh") == []
+    assert names("Golden Triangle\nPhnom Penh") == ["Golden Triangle SEZ", "Phnom Penh"]
+
+
+def test_a_line_seen_before_is_found_at_its_place_in_each_post() -> None:
+    line = "work in Poipet, 西港 office"
+    for text in [line, "hello\n" + line, "🙂🙂\n\n" + line + "\n" + line]:
+        spans = [(text[start:end], value) for start, end, value in
+                 places._SCANNER.scan(fold(text))]
+        assert [written for written, _ in spans] == ["Poipet", "西港"] * text.count(line)
+
+
 @pytest.mark.parametrize("bad", ["", "\x00\x01\x02", "\ud800 Bavet \udfff", "Bavet " * 200_000,
                                  b"\xff\xfe Poipet", None])
 def test_bad_input_returns_a_list(bad) -> None:
@@ -110,6 +126,7 @@ def test_scanner_finds_what_a_plain_phrase_by_phrase_scan_finds() -> None:
     soups = [" ".join(forms[i::41][:15]) for i in range(41)]
     soups += ["".join(forms[i::37][:15]) for i in range(37)]
     soups += ["-".join(forms[i::31][:15]) for i in range(31)]
+    soups += ["\n".join(forms[i::29][:15]) for i in range(29)]
     soups += ["xbavet bavetx bavet. phnom-penh phnompenh, 西港xx 시아누크빌에서 ไทยbavet"]
     for text in soups:
         folded = fold(text)
