@@ -56,8 +56,29 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "spiders.middlewares.PoliteRetry": 550,
     "spiders.middlewares.RedirectLoopGuard": 610,  # sees a 3xx before RedirectMiddleware (600)
-    "pipelines.evidence.WarcRecorder": 950,
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "spiders.httpcache.RevalidatingCache": 900,  # Scrapy's place for its cache
+    "pipelines.evidence.WarcRecorder": 950,  # nearer the downloader: sees the real 304s
 }
+
+# -- HTTP cache (spiders/httpcache.py): saves bandwidth, never freshness --------------------------
+# Every cached page is revalidated on every crawl (If-None-Match / If-Modified-Since): a 304
+# serves the cached page, anything else is the page now; a watch crawl must never miss a change
+# because a page looked fresh. Only pages with an ETag or Last-Modified are kept (the others are
+# fetched again anyway), never no-store ones, nor pages rendered in a browser. A 304 is archived
+# as a WARC revisit record, and the page's documents point at the record that holds its body.
+# Off with `-s HTTPCACHE_ENABLED=False`.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "spiders.httpcache.AlwaysRevalidate"
+HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
+# The cache lives in LUREWATCH_DATA/LUREWATCH_HTTPCACHE_DIR (the add-on below makes Scrapy's
+# HTTPCACHE_DIR that absolute path; `-s HTTPCACHE_DIR=PATH` overrides it).
+LUREWATCH_HTTPCACHE_DIR = "httpcache"
+ADDONS = {"spiders.httpcache.CacheInDataDir": 0}
+# Errors and throttling say nothing about the page: never stored (nor served, see above).
+HTTPCACHE_IGNORE_HTTP_CODES = [408, 429, *range(500, 600)]
+# Bodies are stored gzipped: a watch crawler keeps every page it watches.
+HTTPCACHE_GZIP = True
 
 # -- The pipeline: normalize -> evidence -> enrich -> index ---------------------------------------
 ITEM_PIPELINES = {
@@ -98,8 +119,9 @@ LUREWATCH_INDEX_BATCH = 200
 # Documents that could not be indexed (index down, rejected batch) wait here as JSON Lines,
 # relative to LUREWATCH_DATA, and are indexed at the start of the next crawl.
 LUREWATCH_SPOOL_DIR = "spool"
-# One WARC file per crawl (request and response records of every page fetched), relative to
-# LUREWATCH_DATA; each document's `evidence` points at its page's record.
+# One WARC file per crawl (request and response records of every page fetched; a revisit
+# record for each page the server said was not modified), relative to LUREWATCH_DATA; each
+# document's `evidence` points at the response record that holds its page's body.
 LUREWATCH_WARC_DIR = "warc"
 # Full-page screenshots of pages rendered in Chromium, relative to LUREWATCH_DATA, one folder per
 # crawl; each document of a rendered page names its screenshot in `evidence.screenshot`.

@@ -13,6 +13,14 @@ Content-Length is set to that body's length. What the page's scripts fetched the
 JSON its posts came from) never passes through Scrapy: the spider hands each exchange to
 `archive_browser_exchange` and it is archived in the same WARC.
 
+A page the HTTP cache revalidated (spiders/httpcache.py) comes back from the server as a 304
+with no body. That exchange is archived as a `revisit` record (WARC 1.1 profile
+server-not-modified) whose WARC-Refers-To names the response record that holds the body, in
+the crawl that first fetched it; the page's documents point at that original record, whose
+body and `sha256` are the page's. The cache learns where each page was archived from the
+request's meta (`lurewatch_record`) and keeps it with the page as the private
+EVIDENCE_HEADER, which it strips before a spider sees the page.
+
 Rendered pages also get a full-page screenshot: the spider hands the PNG to `save_screenshot`,
 which writes it as LUREWATCH_DATA/screenshots/<crawl>/<sha256>.png and announces it with the
 `screenshot_taken` signal, and `EvidencePipeline` puts its path in `evidence.screenshot` of
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 import time
@@ -35,6 +44,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -51,6 +61,16 @@ screenshot_taken = object()
 browser_exchange = object()
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# The WARC 1.1 revisit profile for a 304 answer to a conditional request.
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+# Where a cached page was archived (JSON of `archived`'s keys), kept with the page in the HTTP
+# cache only: never archived, never shown to a spider.
+EVIDENCE_HEADER = b"X-Lurewatch-Archived-As"
+# What a document's `evidence` takes from an archived page (CONTRACT.md), and what a revisit
+# record needs besides: the original record's target URI and WARC-Date.
+EVIDENCE_KEYS = ("warc", "record_id", "sha256")
+ARCHIVED_KEYS = (*EVIDENCE_KEYS, "url", "date")
 
 # Hop-by-hop headers describe the transfer, not the resource; the body is stored de-chunked.
 _DROP = {b"transfer-encoding"}
@@ -87,7 +107,7 @@ class WarcRecorder:
             stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
             self.path = self.directory / f"{name}-{stamp}-{os.getpid()}.warc.gz"
             self._file = self.path.open("ab")
-            self._writer = WARCWriter(self._file, gzip=True)
+            self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
             info = self._writer.create_warcinfo_record(
                 self.path.name, {"software": "lurewatch", "format": "WARC File Format 1.1"},
             )
@@ -95,28 +115,59 @@ class WarcRecorder:
         return self._writer
 
     def process_response(self, request: Request, response: Response) -> Response:
+        original = _revalidated(request, response)
+        if original is not None:  # 304: the body is in the record the cached page came from
+            self.write_revisit(request, response, original)
+            archived, url = original, original["url"]
+        else:
+            archived, url = self._archive(request, response), response.url
+        request.meta["lurewatch_record"] = archived  # for the HTTP cache to keep with the page
+        self.crawler.signals.send_catch_log(evidence_recorded, url=url,
+                                            evidence=document_evidence(archived))
+        return response
+
+    def _archive(self, request: Request, response: Response) -> dict[str, str]:
         headers = _headers(response.headers)
         if "playwright" in response.flags:  # the rendered DOM, not the bytes first served
             headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             headers.append(("Content-Length", str(len(response.body))))
-        evidence = self.write_exchange(
+        return self.write_exchange(
             request.method, request.url, _headers(request.headers), request.body or b"",
             response.url, response.status, headers, response.body,
         )
-        self.crawler.signals.send_catch_log(evidence_recorded, url=response.url,
-                                            evidence=evidence)
-        return response
 
     def write_exchange(
         self, method: str, request_url: str, request_headers: list[tuple[str, str]],
         request_body: bytes, url: str, status: int, headers: list[tuple[str, str]], body: bytes,
     ) -> dict[str, str]:
-        """Write a response record and its request record; the evidence that points at them."""
-        record_id = write_records(self._open(), method, request_url, request_headers,
-                                  request_body, url, status, headers, body)
+        """Write a response record and its request record; where they are (ARCHIVED_KEYS)."""
+        writer = self._open()
+        record = _response_record(writer, url, status, headers, body)
+        _write_with_request(writer, record, method, request_url, request_headers, request_body)
         self._file.flush()
-        return {"warc": str(self.path), "record_id": record_id,
-                "sha256": hashlib.sha256(body).hexdigest()}
+        warc_headers = record.rec_headers
+        return {"warc": str(self.path), "record_id": warc_headers.get_header("WARC-Record-ID"),
+                "sha256": hashlib.sha256(body).hexdigest(), "url": url,
+                "date": warc_headers.get_header("WARC-Date")}
+
+    def write_revisit(self, request: Request, response: Response,
+                      original: dict[str, str]) -> str:
+        """Archive a 304 as a revisit record pointing at the response record with the body."""
+        writer = self._open()
+        http_headers = StatusAndHeaders(f"{response.status} {_reason(response.status)}",
+                                        _headers(response.headers), protocol="HTTP/1.1")
+        record = writer.create_warc_record(
+            response.url, "revisit", http_headers=http_headers, warc_headers_dict={
+                "WARC-Profile": SERVER_NOT_MODIFIED,
+                "WARC-Refers-To": original["record_id"],
+                "WARC-Refers-To-Target-URI": original["url"],
+                "WARC-Refers-To-Date": original["date"],
+            })
+        _write_with_request(writer, record, request.method, request.url,
+                            _headers(request.headers), request.body or b"")
+        self._file.flush()
+        self.crawler.stats.inc_value("lurewatch/warc_revisits")
+        return record.rec_headers.get_header("WARC-Record-ID")
 
     def _browser_exchange(self, exchange: dict[str, Any]) -> None:
         """The browser hands bodies over decoded: the headers must not claim otherwise."""
@@ -140,11 +191,25 @@ def write_records(
     """Write one exchange as WARC records: the response, then its request (linked by
     WARC-Concurrent-To); return the response's WARC-Record-ID. The crawl's recorder and the
     takedown removal checks both archive through here."""
+    record = _response_record(writer, url, status, headers, body, reason)
+    _write_with_request(writer, record, method, request_url, request_headers, request_body)
+    return record.rec_headers.get_header("WARC-Record-ID")
+
+
+def _response_record(writer: WARCWriter, url: str, status: int,
+                     headers: list[tuple[str, str]], body: bytes,
+                     reason: str | None = None) -> ArcWarcRecord:
     http_headers = StatusAndHeaders(f"{status} {reason or _reason(status)}", headers,
                                     protocol="HTTP/1.1")
-    record = writer.create_warc_record(
+    return writer.create_warc_record(
         url, "response", payload=io.BytesIO(body), length=len(body), http_headers=http_headers,
     )
+
+
+def _write_with_request(writer: WARCWriter, record: ArcWarcRecord, method: str,
+                        request_url: str, request_headers: list[tuple[str, str]],
+                        request_body: bytes) -> None:
+    """Write `record` (a response or revisit), then the request it answered."""
     req_headers = StatusAndHeaders(
         f"{method} {_path(request_url)} HTTP/1.1", request_headers, is_http_request=True,
     )
@@ -152,11 +217,41 @@ def write_records(
         request_url, "request", payload=io.BytesIO(request_body), length=len(request_body),
         http_headers=req_headers,
     )
-    record_id = record.rec_headers.get_header("WARC-Record-ID")
-    req_record.rec_headers.add_header("WARC-Concurrent-To", record_id)
+    req_record.rec_headers.add_header("WARC-Concurrent-To",
+                                      record.rec_headers.get_header("WARC-Record-ID"))
     writer.write_record(record)
     writer.write_record(req_record)
-    return record_id
+
+
+def document_evidence(archived: dict[str, str]) -> dict[str, str]:
+    """The part of an archived page's location that a document's `evidence` holds."""
+    return {key: archived[key] for key in EVIDENCE_KEYS}
+
+
+def stamp_evidence(response: Response, archived: dict[str, str]) -> None:
+    """Note on a response (about to be cached) where it was archived."""
+    value = json.dumps({key: archived[key] for key in ARCHIVED_KEYS}, ensure_ascii=True)
+    response.headers[EVIDENCE_HEADER] = value.encode("ascii")
+
+
+def stamped_evidence(response: Response | None) -> dict[str, str] | None:
+    """Where a cached response was archived (ARCHIVED_KEYS), or None if it does not say."""
+    raw = response.headers.get(EVIDENCE_HEADER) if response is not None else None
+    try:
+        found = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    if not isinstance(found, dict) or not all(isinstance(found.get(k), str)
+                                              for k in ARCHIVED_KEYS):
+        return None
+    return {key: found[key] for key in ARCHIVED_KEYS}
+
+
+def _revalidated(request: Request, response: Response) -> dict[str, str] | None:
+    """Where the cached page was archived, when this response is a 304 that confirms it."""
+    if response.status != 304:
+        return None
+    return stamped_evidence(request.meta.get("cached_response"))
 
 
 def _path(url: str) -> str:
