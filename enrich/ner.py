@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from enrich import places
-from enrich.scan import LineMemo, PhraseScanner, by_line, clean, fold, fold_text, within_line
+from enrich.scan import LineMemo, PhraseScanner, by_line, clean, fold, within_line
 
 _CFG = yaml.safe_load(
     (Path(__file__).with_name("data") / "org_patterns.yaml").read_text(encoding="utf-8"))
@@ -168,7 +168,7 @@ def _companies(text: str) -> list[tuple[int, int, str]]:
             end = word.start() + len(word.group().rstrip(",."))
         if end is not None:
             found.append((match.start(), end, text[match.start():end]))
-    found.extend((start, end, text[start:end]) for start, end, _ in _KNOWN.scan(fold_text(text)))
+    found.extend((start, end, text[start:end]) for start, end, _ in _KNOWN.scan_afresh(fold(text)))
     return sorted(found)
 
 

@@ -426,7 +426,7 @@ class PhraseScanner:
         # with a character set, which the engine skips to).
         self._words = re.compile(_word_start_pattern(latin)) if latin else None
         self._others = re.compile(_others_pattern(other)) if other else None
-        self._lines = LineMemo(self._scan_text)
+        self._lines = LineMemo(self.scan_afresh)
 
     def key(self, folded: str) -> str:
         """The form under which a folded phrase is looked up (separators removed)."""
@@ -439,8 +439,9 @@ class PhraseScanner:
         """
         return by_line(folded, self._lines)
 
-    def _scan_text(self, folded: str) -> list[tuple[int, int, Any]]:
-        """`scan` in two regex passes over the whole text (no phrase spans a line break)."""
+    def scan_afresh(self, folded: str) -> list[tuple[int, int, Any]]:
+        """`scan` in two regex passes over the whole text, nothing remembered (for a finder
+        that is itself remembered line by line)."""
         found = []
         if self._words is not None:  # (the last match of this pattern is the text's end)
             for match in self._words.finditer(folded):
